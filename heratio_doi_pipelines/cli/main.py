@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from heratio_doi_pipelines.cli.errors import OperatorErrorGroup
 
-@click.group()
+
+@click.group(cls=OperatorErrorGroup)
 @click.version_option(package_name="heratio-doi-pipelines")
 def main() -> None:
     """Mint, update, verify and report DataCite DOIs for a Heratio/AtoM catalogue."""
@@ -13,7 +15,15 @@ def main() -> None:
 
 def _register() -> None:
     # One line per area; each module exposes click commands/groups.
-    pass
+    from heratio_doi_pipelines.cli.init import init_command
+
+    main.add_command(init_command)
+    from heratio_doi_pipelines.cli import lifecycle
+
+    lifecycle.register(main)
+    from heratio_doi_pipelines.cli.demo import demo_command
+
+    main.add_command(demo_command)
 
 
 _register()

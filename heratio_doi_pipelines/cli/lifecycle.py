@@ -1,0 +1,96 @@
+"""``enqueue``, ``process`` and ``status``: the work queue from the terminal."""
+
+from __future__ import annotations
+
+import click
+
+from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
+from heratio_doi_pipelines.queue.actions import ACTIONS, MINT, TARGET_STATES
+from heratio_doi_pipelines.queue.enqueue import BATCH_MINT_CAP, enqueue, enqueue_mint_batch
+from heratio_doi_pipelines.settings import env_overrides
+from heratio_doi_pipelines.store.schema import require_tables
+
+
+@click.command("enqueue")
+@click.argument("action", type=click.Choice(ACTIONS))
+@click.option("--record", "records", type=int, multiple=True, help="Record id (repeatable).")
+@click.option("--all-without-doi", is_flag=True, help="mint: every record without a DOI.")
+@click.option("--all", "all_records", is_flag=True, help="update/verify/deactivate: every DOI.")
+@click.option(
+    "--state",
+    type=click.Choice(TARGET_STATES),
+    default="findable",
+    show_default=True,
+    help="mint: the DataCite state to mint into.",
+)
+@click.option("--limit", type=int, default=None, help="Most records to queue.")
+def enqueue_command(
+    action: str,
+    records: tuple[int, ...],
+    all_without_doi: bool,
+    all_records: bool,
+    state: str,
+    limit: int | None,
+) -> None:
+    """Queue ACTION for records; the queue processor does the DataCite calls."""
+    doi_engine = cached_engine(doi_db_url())
+    require_tables(doi_engine)
+    if not records and not all_without_doi and not all_records:
+        raise click.UsageError("name records with --record, or use --all-without-doi / --all")
+    if action == MINT:
+        if all_records:
+            raise click.UsageError("mint takes --all-without-doi, not --all")
+        cap = limit if limit is not None else (10**9 if all_without_doi else BATCH_MINT_CAP)
+        result = enqueue_mint_batch(
+            doi_engine,
+            cached_engine(catalogue_db_url()),
+            record_ids=records,
+            all_without_doi=all_without_doi,
+            target_state=state,
+            cap=cap,
+        )
+    else:
+        if all_without_doi:
+            raise click.UsageError("--all-without-doi only applies to mint")
+        ids = list(records)
+        if all_records:
+            from heratio_doi_pipelines.store.dois import record_ids_with_doi
+
+            ids.extend(record_ids_with_doi(doi_engine))
+        result = enqueue(doi_engine, action, ids[:limit] if limit else ids)
+    click.echo(
+        f"queued {result.count} record(s) for {action}"
+        + (f"; {len(result.already_queued)} already queued" if result.already_queued else "")
+    )
+
+
+@click.command("process")
+@click.option("--limit", type=int, default=100, show_default=True, help="Most items to process.")
+@click.option("--action", "actions", type=click.Choice(ACTIONS), multiple=True)
+@click.option("--concurrency", type=int, default=8, show_default=True)
+def process_command(limit: int, actions: tuple[str, ...], concurrency: int) -> None:
+    """Process due queue items once, then exit."""
+    from heratio_doi_pipelines.queue.processor import process_queue
+
+    doi_engine = cached_engine(doi_db_url())
+    with click.progressbar(length=limit, label="processing queue") as bar:
+        report = process_queue(
+            doi_engine,
+            cached_engine(catalogue_db_url()),
+            overrides=env_overrides(),
+            limit=limit,
+            actions=list(actions) or None,
+            concurrency=concurrency,
+            progress=lambda _outcome: bar.update(1),
+        )
+    click.echo(report.summary())
+    for outcome in report.outcomes:
+        if outcome.status in ("failed", "retry"):
+            click.echo(f"  record {outcome.record_id} ({outcome.action}): {outcome.message}")
+    if report.auth_error:
+        raise SystemExit(2)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(enqueue_command)
+    group.add_command(process_command)

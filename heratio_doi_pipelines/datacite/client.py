@@ -1,0 +1,257 @@
+"""The one DataCite REST client: pooled session, timeouts, rate limit, typed errors.
+
+Every call goes through :meth:`DataCiteClient._request`, which waits for the shared rate
+limiter, retries 429s after ``Retry-After`` (or a jittered back-off when DataCite sends none)
+and turns every other failure into a typed :mod:`heratio_doi_pipelines.datacite.errors`
+exception. Credentials live only in the session's auth object: they are never part of a
+message, log line or exception.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from heratio_doi_pipelines import __version__
+from heratio_doi_pipelines.datacite.errors import (
+    AlreadyTakenError,
+    AuthenticationError,
+    DataCiteError,
+    ForbiddenError,
+    MetadataRejectedError,
+    MethodNotAllowedError,
+    NotFoundError,
+    RateLimitedError,
+    TransientError,
+    describe_errors,
+)
+from heratio_doi_pipelines.datacite.rate_limit import RateLimiter, UnlimitedRateLimiter
+
+PRODUCTION_URL = "https://api.datacite.org"
+TEST_URL = "https://api.test.datacite.org"
+JSON_API = "application/vnd.api+json"
+
+
+def base_url_for(environment: str, datacite_url: str | None = None) -> str:
+    """An explicit ``datacite_url`` wins; otherwise the host of the environment."""
+    if datacite_url:
+        return datacite_url.rstrip("/")
+    return PRODUCTION_URL if environment == "production" else TEST_URL
+
+
+@dataclass(frozen=True)
+class DoiResponse:
+    """What DataCite says about one DOI after a call."""
+
+    doi: str  # lower-case, as DataCite returns it
+    state: str
+    url: str | None
+    attributes: dict[str, Any] = field(repr=False)
+    created: bool = False  # 201 on PUT/POST
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], *, created: bool = False) -> DoiResponse:
+        data = body.get("data") or {}
+        attrs = data.get("attributes") or {}
+        doi = str(attrs.get("doi") or data.get("id") or "").lower()
+        return cls(
+            doi=doi,
+            state=str(attrs.get("state") or ""),
+            url=attrs.get("url"),
+            attributes=attrs,
+            created=created,
+        )
+
+    def stored_response(self) -> dict[str, Any]:
+        """The response as kept in ``ahg_doi.datacite_response`` (without the bulky XML)."""
+        return {k: v for k, v in self.attributes.items() if k != "xml"}
+
+
+def same_doi(a: str | None, b: str | None) -> bool:
+    """DOIs are case-insensitive; DataCite returns them lower-case."""
+    return (a or "").strip().lower() == (b or "").strip().lower()
+
+
+class DataCiteClient:
+    """REST client for ``/dois``, shared by the threads of one worker."""
+
+    def __init__(
+        self,
+        base_url: str,
+        repository_id: str,
+        password: str,
+        *,
+        rate_limiter: RateLimiter | None = None,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 30.0,
+        max_rate_limit_retries: int = 5,
+        contact_email: str = "",
+        pool_size: int = 16,
+        bearer_token: str | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.repository_id = repository_id
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.rate_limiter = rate_limiter or UnlimitedRateLimiter()
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        if bearer_token:
+            self.session.headers["Authorization"] = f"Bearer {bearer_token}"
+        else:
+            self.session.auth = (repository_id, password)
+        contact = f"; mailto:{contact_email}" if contact_email else ""
+        self.session.headers.update(
+            {
+                "User-Agent": f"heratio-doi-pipelines/{__version__} (DOI pipeline{contact})",
+                "Accept": JSON_API,
+                "Content-Type": JSON_API,
+            }
+        )
+        self.requests_sent = 0
+        self.rate_limited = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- DOIs -------------------------------------------------------------------------------
+
+    def put_doi(self, doi: str, attributes: dict[str, Any]) -> DoiResponse:
+        """Create or update ``doi`` (DataCite's upsert): 201 created, 200 updated."""
+        body = {"data": {"id": doi, "type": "dois", "attributes": {**attributes, "doi": doi}}}
+        resp = self._request("PUT", f"/dois/{_quote_doi(doi)}", json=body)
+        return DoiResponse.from_body(resp.json(), created=resp.status_code == 201)
+
+    def post_doi(self, attributes: dict[str, Any]) -> DoiResponse:
+        """Create a DOI. A 422 "already taken" raises :class:`AlreadyTakenError`."""
+        body = {"data": {"type": "dois", "attributes": attributes}}
+        resp = self._request("POST", "/dois", json=body)
+        return DoiResponse.from_body(resp.json(), created=True)
+
+    def get_doi(self, doi: str) -> DoiResponse:
+        resp = self._request("GET", f"/dois/{_quote_doi(doi)}")
+        return DoiResponse.from_body(resp.json())
+
+    def delete_doi(self, doi: str) -> None:
+        """Delete a draft (DataCite answers 405 for registered/findable DOIs)."""
+        self._request("DELETE", f"/dois/{_quote_doi(doi)}")
+
+    def iter_dois(
+        self, *, prefix: str | None = None, client_id: str | None = None, page_size: int = 1000
+    ) -> Iterator[DoiResponse]:
+        """Every DOI of a prefix/repository, in large cursor-paginated pages."""
+        params: dict[str, Any] = {"page[size]": page_size, "page[cursor]": 1}
+        if prefix:
+            params["prefix"] = prefix
+        if client_id:
+            params["client-id"] = client_id.lower()
+        path: str | None = "/dois"
+        while path:
+            resp = self._request("GET", path, params=params)
+            body = resp.json()
+            for item in body.get("data") or []:
+                yield DoiResponse.from_body({"data": item})
+            next_link = (body.get("links") or {}).get("next")
+            if not next_link or not body.get("data"):
+                break
+            path, params = next_link, {}
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        for attempt in range(self.max_rate_limit_retries + 1):
+            self.rate_limiter.acquire()
+            self.requests_sent += 1
+            try:
+                resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.Timeout as exc:
+                raise TransientError(f"{method} {path}: DataCite did not answer in time") from exc
+            except requests.ConnectionError as exc:
+                raise TransientError(f"{method} {path}: connection to DataCite failed") from exc
+            if resp.status_code < 400:
+                return resp
+            error = _error_for(method, path, resp)
+            if isinstance(error, RateLimitedError):
+                self.rate_limited += 1
+                wait = error.retry_after
+                if wait is None:
+                    wait = min(60.0, 2.0**attempt) * (0.5 + random.random())
+                self.rate_limiter.pause(wait)
+                if attempt < self.max_rate_limit_retries:
+                    time.sleep(wait)
+                    continue
+            raise error
+        raise AssertionError("unreachable")
+
+
+def _quote_doi(doi: str) -> str:
+    return quote(doi, safe="/")
+
+
+def _error_for(method: str, path: str, resp: requests.Response) -> DataCiteError:
+    status = resp.status_code
+    try:
+        body = resp.json()
+        errors = body.get("errors") if isinstance(body, dict) else None
+    except ValueError:
+        body, errors = None, None
+    errors = errors if isinstance(errors, list) else []
+    detail = describe_errors(errors) if errors else (resp.reason or "")
+    where = f"{method} {path}"
+    if status == 429:
+        return RateLimitedError(
+            f"{where}: rate limited by DataCite (429)", retry_after=_retry_after(resp)
+        )
+    if status == 401:
+        return AuthenticationError(
+            f"{where}: DataCite rejected the credentials (401 {detail or 'Bad credentials.'}); "
+            "check the repository id, password and environment (test vs production)",
+            status=status,
+            errors=errors,
+        )
+    if status == 403:
+        if body is None:  # the load balancer's HTML throttling page
+            return RateLimitedError(f"{where}: throttled by DataCite (HTML 403)", status=403)
+        return ForbiddenError(f"{where}: forbidden (403 {detail})", status=status, errors=errors)
+    if status == 404:
+        return NotFoundError(f"{where}: not found at DataCite (404)", status=status, errors=errors)
+    if status == 405:
+        return MethodNotAllowedError(f"{where}: not allowed (405 {detail})", status=status)
+    if status in (408, 409) or status >= 500:
+        return TransientError(
+            f"{where}: DataCite answered {status} {detail}".strip(), status=status
+        )
+    if status == 422:
+        if any("already been taken" in str(e.get("title", "")) for e in errors):
+            return AlreadyTakenError(f"{where}: {detail}", status=status, errors=errors)
+        return MetadataRejectedError(
+            f"{where}: DataCite rejected the metadata (422): {detail}", status=status, errors=errors
+        )
+    return DataCiteError(f"{where}: DataCite answered {status} {detail}".strip(), status=status)
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def decode_xml(attributes: dict[str, Any]) -> bytes | None:
+    """The Kernel XML DataCite returns base64-encoded in ``attributes.xml``."""
+    raw = attributes.get("xml")
+    return base64.b64decode(raw) if raw else None

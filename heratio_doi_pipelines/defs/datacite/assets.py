@@ -1,0 +1,131 @@
+"""DOIs at DataCite: each asset processes the due queue items of one action in one batch."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
+from heratio_doi_pipelines.queue.processor import ProcessReport, process_queue
+from heratio_doi_pipelines.settings import env_overrides
+
+# Whole-step failures (DataCite down) retry on the queue's own schedule: 5, 10, 15 minutes.
+DATACITE_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=300, backoff=dg.Backoff.LINEAR)
+
+
+class QueueBatchConfig(dg.Config):
+    limit: int = Field(default=1000, description="Most queue items to process in this run.")
+    concurrency: int = Field(default=8, description="DataCite requests in flight at once.")
+
+
+def _process(
+    context: dg.AssetExecutionContext,
+    config: QueueBatchConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+    actions: list[str],
+) -> dg.MaterializeResult:
+    report = process_queue(
+        heratio_db.doi_engine(),
+        heratio_db.catalogue_engine(),
+        overrides={**env_overrides(), **datacite.overrides()},
+        limit=config.limit,
+        actions=actions,
+        concurrency=config.concurrency,
+    )
+    context.log.info(report.summary())
+    for outcome in report.outcomes:
+        if outcome.status in ("failed", "retry"):
+            context.log.warning(f"record {outcome.record_id}: {outcome.message}")
+    metadata = report_metadata(report)
+    if report.auth_error:
+        raise dg.Failure(
+            description=f"DataCite authentication failed; the batch stopped: {report.auth_error}",
+            metadata=metadata,
+            allow_retries=False,
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
+    counts = report.counts
+    metadata: dict[str, dg.MetadataValue] = {
+        name: dg.MetadataValue.int(value) for name, value in counts.items()
+    }
+    metadata["claimed"] = dg.MetadataValue.int(report.claimed)
+    metadata["datacite_requests"] = dg.MetadataValue.int(report.requests_sent)
+    metadata["http_429"] = dg.MetadataValue.int(report.rate_limited)
+    if report.outcomes:
+        frame = pd.DataFrame(
+            [
+                {
+                    "record": o.record_id,
+                    "action": o.action,
+                    "result": o.status,
+                    "doi": o.doi or "",
+                    "state": o.state or "",
+                    "message": o.message[:200],
+                }
+                for o in report.outcomes[:50]
+            ]
+        )
+        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+    return metadata
+
+
+_COMMON = {
+    "group_name": "datacite",
+    "kinds": {"api"},
+    "owners": ["team:digital-preservation"],
+    "pool": "datacite_api",
+    "retry_policy": DATACITE_RETRY_POLICY,
+}
+
+
+@dg.asset(deps=["pending_records"], tags={"heratio/action": "mint"}, **_COMMON)
+def minted_dois(
+    context: dg.AssetExecutionContext,
+    config: QueueBatchConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+) -> dg.MaterializeResult:
+    """DOIs minted at DataCite: reserves each DOI string, sends the validated metadata with
+    PUT /dois/{doi} and records the state DataCite confirms, for every due mint item."""
+    return _process(context, config, heratio_db, datacite, [MINT])
+
+
+@dg.asset(tags={"heratio/action": "update"}, **_COMMON)
+def updated_dois(
+    context: dg.AssetExecutionContext,
+    config: QueueBatchConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+) -> dg.MaterializeResult:
+    """DOIs whose DataCite metadata was refreshed from the catalogue; unchanged metadata is
+    skipped by its payload hash."""
+    return _process(context, config, heratio_db, datacite, [UPDATE])
+
+
+@dg.asset(tags={"heratio/action": "verify"}, **_COMMON)
+def verified_dois(
+    context: dg.AssetExecutionContext,
+    config: QueueBatchConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+) -> dg.MaterializeResult:
+    """DOIs checked against DataCite: state and URL refreshed, drift recorded in the log."""
+    return _process(context, config, heratio_db, datacite, [VERIFY])
+
+
+@dg.asset(tags={"heratio/action": "deactivate"}, **_COMMON)
+def deactivated_dois(
+    context: dg.AssetExecutionContext,
+    config: QueueBatchConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+) -> dg.MaterializeResult:
+    """Tombstoned DOIs (URL moved to the tombstone page, hidden at DataCite), drafts deleted,
+    and reinstated DOIs (published again at their record URL)."""
+    return _process(context, config, heratio_db, datacite, [DEACTIVATE, REINSTATE])

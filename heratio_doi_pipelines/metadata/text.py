@@ -1,0 +1,100 @@
+"""Cleaning free text from catalogue notes so it is safe in JSON, XML and a citation.
+
+Rules (applied in this order):
+
+- markup: text that contains ``<`` or ``&`` is parsed as an HTML fragment with the standard
+  library's HTML parser; tags are dropped, entities decoded, ``<script>``/``<style>`` content
+  discarded, block elements (``p``, ``div``, ``br``, ``li``, headings...) become line breaks;
+- characters XML 1.0 cannot hold are removed: C0 controls except tab/newline/carriage return,
+  DEL and C1 controls, lone surrogates, U+FFFE/U+FFFF;
+- Unicode NFC normalisation (so the payload hash does not depend on how a browser composed
+  an accent);
+- whitespace: single-line fields (titles, names, subjects) collapse every run of whitespace
+  to one space; multi-line fields (descriptions) keep one line break between non-empty lines
+  and collapse spaces inside lines; both are stripped;
+- an empty result is ``None`` (callers then drop the field instead of sending ``""``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+# Not allowed in XML 1.0 documents (tab, LF, CR are; they become whitespace below).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
+_INLINE_SPACES = re.compile(r"[^\S\n]+")
+
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+        "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+    }
+)  # fmt: skip
+_DROPPED_CONTENT = frozenset({"script", "style", "head", "title", "template"})
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment; block elements become line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_CONTENT:
+            self._skip_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED_CONTENT:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def strip_html(value: str) -> str:
+    """The text content of an HTML fragment (plain text passes through untouched)."""
+    if "<" not in value and "&" not in value:
+        return value
+    parser = _TextExtractor()
+    parser.feed(value)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def remove_illegal_chars(value: str) -> str:
+    """Drop characters that XML 1.0 cannot carry (controls, lone surrogates, non-characters)."""
+    return _XML_ILLEGAL.sub("", value)
+
+
+def clean_line(value: str | None) -> str | None:
+    """A single-line field: markup and illegal characters removed, whitespace collapsed."""
+    if value is None:
+        return None
+    text = remove_illegal_chars(strip_html(remove_illegal_chars(str(value))))
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return text or None
+
+
+def clean_paragraphs(value: str | None) -> str | None:
+    """A multi-line note: like :func:`clean_line` but keeps one line break between paragraphs."""
+    if value is None:
+        return None
+    text = remove_illegal_chars(strip_html(remove_illegal_chars(str(value))))
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_INLINE_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    joined = "\n".join(line for line in lines if line)
+    return joined or None

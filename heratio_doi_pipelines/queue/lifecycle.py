@@ -1,0 +1,464 @@
+"""What each queue action does at DataCite, and how its outcome is recorded locally.
+
+The rules that make minting exactly-once:
+
+* the DOI string is reserved (an ``ahg_doi`` row) and committed before the first DataCite
+  call, and every retry reuses it, even across a year change with a ``{year}`` pattern;
+* minting is ``PUT /dois/{doi}``, DataCite's create-or-update, so a retry after a crash
+  updates the DOI the crashed attempt created instead of making a second one;
+* the local state changes only after DataCite's response shows the DOI in the state that
+  was asked for (DataCite silently ignores invalid ``event`` transitions);
+* each change and its ``ahg_doi_log`` row commit in one transaction with the queue item.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from heratio_doi_pipelines.catalogue.records import CatalogueRecord
+from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse, same_doi
+from heratio_doi_pipelines.datacite.errors import (
+    AuthenticationError,
+    DataCiteError,
+    NotFoundError,
+    StateMismatchError,
+)
+from heratio_doi_pipelines.metadata import MetadataContext, Payload, build_payload
+from heratio_doi_pipelines.queue.actions import (
+    DEACTIVATE,
+    DEFAULT_TARGET_STATE,
+    MINT,
+    REINSTATE,
+    UPDATE,
+    VERIFY,
+)
+from heratio_doi_pipelines.queue.backoff import next_attempt_at
+from heratio_doi_pipelines.queue.claim import ClaimedItem
+from heratio_doi_pipelines.settings import DoiSettings
+from heratio_doi_pipelines.store.dois import (
+    DoiRow,
+    doi_for_record,
+    reserve_doi,
+    update_doi,
+    write_log,
+)
+from heratio_doi_pipelines.store.tables import ahg_doi_queue
+
+EVENT_FOR_STATE = {"findable": "publish", "registered": "register", "draft": None}
+
+COMPLETED = "completed"
+SKIPPED = "skipped"
+RETRY = "retry"
+FAILED = "failed"
+RELEASED = "released"
+
+
+@dataclass
+class Outcome:
+    """The result of one queue item, as the run report and notifications see it."""
+
+    item_id: int
+    record_id: int
+    action: str
+    status: str  # completed, skipped, retry, failed, released
+    doi: str | None = None
+    state: str | None = None
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+class PermanentFailure(Exception):
+    """The item cannot succeed as things stand (bad metadata, no DOI to update, ...)."""
+
+
+def metadata_context(settings: DoiSettings, now: datetime) -> MetadataContext:
+    return MetadataContext(
+        prefix=settings.prefix,
+        suffix_pattern=settings.suffix_pattern,
+        publisher=settings.publisher,
+        resource_type_general=settings.resource_type,
+        base_url=settings.base_url,
+        year=now.year,
+        register_drafts=settings.register_drafts,
+        xml_mode=settings.xml_mode,
+    )
+
+
+class ItemRunner:
+    """Runs one claimed item against DataCite and records the outcome."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        client: DataCiteClient,
+        settings: DoiSettings,
+        now: Callable[[], datetime],
+    ):
+        self.engine = engine
+        self.client = client
+        self.settings = settings
+        self.now = now
+
+    # --- entry point ------------------------------------------------------------------------
+
+    def run(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        handlers = {
+            MINT: self._mint,
+            UPDATE: self._update,
+            VERIFY: self._verify,
+            DEACTIVATE: self._deactivate,
+            REINSTATE: self._reinstate,
+        }
+        handler = handlers.get(item.action)
+        try:
+            if handler is None:
+                raise PermanentFailure(f"unknown queue action {item.action!r}")
+            if record is None and item.action in (MINT, UPDATE, REINSTATE):
+                raise PermanentFailure(
+                    f"record {item.information_object_id} not found in the catalogue"
+                )
+            return handler(item, record)
+        except AuthenticationError:
+            raise
+        except PermanentFailure as exc:
+            return self._fail(item, str(exc))
+        except DataCiteError as exc:
+            if exc.transient:
+                return self._retry_or_fail(item, str(exc))
+            return self._fail(item, str(exc))
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _mint(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        assert record is not None
+        target = item.target_state or DEFAULT_TARGET_STATE
+        with self.engine.connect() as conn:
+            row = doi_for_record(conn, record.id)
+        if row and row.confirmed_at and row.status == target:
+            return self._complete(
+                item, row, row.status, "mint", details={"note": "already minted"}, skipped=True
+            )
+        if row and row.status in ("tombstone", "deleted"):
+            raise PermanentFailure(f"DOI {row.doi} is {row.status}: queue 'reinstate' instead")
+        payload = self._payload(record, row.doi if row else None)
+        if payload.target_state and payload.target_state != target and target == "findable":
+            target = payload.target_state  # a catalogue draft is registered, not made findable
+        if row is None:
+            row = self._reserve(record.id, payload.doi)
+        attributes = self._attributes(payload, event=EVENT_FOR_STATE[target])
+        response = self.client.put_doi(row.doi, attributes)
+        self._expect(response, row.doi, target)
+        return self._complete(
+            item,
+            row,
+            target,
+            "mint",
+            response=response,
+            payload=payload,
+            values={"minted_at": row.minted_at or self.now()},
+        )
+
+    def _update(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        assert record is not None
+        row = self._confirmed_row(item)
+        if row.status in ("tombstone", "deleted"):
+            raise PermanentFailure(f"DOI {row.doi} is {row.status}: it is not updated")
+        payload = self._payload(record, row.doi)
+        if payload.payload_hash == row.payload_hash:
+            return self._complete(
+                item,
+                row,
+                row.status,
+                "update",
+                details={"note": "metadata unchanged: skipped"},
+                skipped=True,
+            )
+        response = self.client.put_doi(row.doi, self._attributes(payload, event=None))
+        self._expect(response, row.doi, row.datacite_state or row.status)
+        return self._complete(item, row, row.status, "update", response=response, payload=payload)
+
+    def _verify(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        row = self._row(item)
+        try:
+            response = self.client.get_doi(row.doi)
+        except NotFoundError as exc:
+            if row.confirmed_at is None:
+                raise PermanentFailure(
+                    f"DOI {row.doi} was reserved but never reached DataCite: queue a mint"
+                ) from exc
+            raise PermanentFailure(f"DOI {row.doi} is missing at DataCite") from exc
+        expected = "registered" if row.status == "tombstone" else row.status
+        drift = {}
+        if response.state != expected:
+            drift["state"] = {"local": row.status, "datacite": response.state}
+        if row.url and response.url != row.url:
+            drift["url"] = {"local": row.url, "datacite": response.url}
+        status = row.status
+        if row.confirmed_at is None or row.status == "failed":
+            status = response.state  # DataCite holds it: adopt its state
+        elif response.state != expected and row.status != "tombstone":
+            status = response.state
+        return self._complete(
+            item,
+            row,
+            status,
+            "verify",
+            response=response,
+            details={"drift": drift} if drift else {"note": "in agreement with DataCite"},
+            values={"last_sync_at": self.now(), "url": response.url},
+        )
+
+    def _deactivate(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        row = self._confirmed_row(item)
+        if row.status in ("tombstone", "deleted"):
+            return self._complete(
+                item, row, row.status, "deactivate", details={"note": "already"}, skipped=True
+            )
+        if (row.datacite_state or row.status) == "draft":
+            self.client.delete_doi(row.doi)
+            return self._complete(
+                item,
+                row,
+                "deleted",
+                "deactivate",
+                details={"note": "draft DOI deleted at DataCite"},
+                values={"datacite_state": None},
+            )
+        url = self.settings.tombstone_url_pattern.format(
+            base_url=self.settings.base_url.rstrip("/"),
+            doi=row.doi,
+            object_id=row.information_object_id,
+            slug=(record.slug if record else None) or row.information_object_id,
+        )
+        response = self.client.put_doi(row.doi, {"url": url, "event": "hide"})
+        self._expect(response, row.doi, "registered")
+        return self._complete(
+            item, row, "tombstone", "deactivate", response=response, details={"tombstone_url": url}
+        )
+
+    def _reinstate(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        assert record is not None
+        row = self._confirmed_row(item)
+        if row.status != "tombstone":
+            raise PermanentFailure(f"DOI {row.doi} is {row.status}, not tombstone: nothing to do")
+        payload = self._payload(record, row.doi)
+        response = self.client.put_doi(row.doi, self._attributes(payload, event="publish"))
+        self._expect(response, row.doi, "findable")
+        return self._complete(
+            item, row, "findable", "reinstate", response=response, payload=payload
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _payload(self, record: CatalogueRecord, doi: str | None) -> Payload:
+        payload = build_payload(record, metadata_context(self.settings, self.now()), doi)
+        if payload.errors:
+            raise PermanentFailure("invalid metadata: " + "; ".join(payload.errors))
+        return payload
+
+    def _attributes(self, payload: Payload, *, event: str | None) -> dict[str, Any]:
+        attributes = dict(payload.attributes)
+        if event:
+            attributes["event"] = event
+        if self.settings.xml_mode and payload.xml:
+            attributes["xml"] = base64.b64encode(payload.xml).decode("ascii")
+        return attributes
+
+    def _row(self, item: ClaimedItem) -> DoiRow:
+        with self.engine.connect() as conn:
+            row = doi_for_record(conn, item.information_object_id)
+        if row is None:
+            raise PermanentFailure(
+                f"record {item.information_object_id} has no DOI: queue a mint first"
+            )
+        return row
+
+    def _confirmed_row(self, item: ClaimedItem) -> DoiRow:
+        row = self._row(item)
+        if row.confirmed_at is None:
+            raise PermanentFailure(f"DOI {row.doi} was never confirmed by DataCite: mint it first")
+        return row
+
+    def _reserve(self, record_id: int, doi: str) -> DoiRow:
+        try:
+            with self.engine.begin() as conn:
+                return reserve_doi(conn, record_id, doi, self.now())
+        except sa.exc.IntegrityError:
+            # Another item reserved a DOI for this record (or the string is taken): reuse
+            # the record's own reservation; a string held by another record is a real clash.
+            with self.engine.connect() as conn:
+                row = doi_for_record(conn, record_id)
+            if row is None:
+                raise PermanentFailure(
+                    f"DOI {doi} is already used by another record: check the suffix pattern"
+                ) from None
+            return row
+
+    @staticmethod
+    def _expect(response: DoiResponse, doi: str, state: str) -> None:
+        if not same_doi(response.doi, doi):
+            raise StateMismatchError(f"DataCite answered for {response.doi!r}, not {doi!r}")
+        if response.state != state:
+            raise StateMismatchError(
+                f"DataCite kept DOI {doi} in state {response.state!r} instead of {state!r} "
+                "(the transition was ignored)"
+            )
+
+    def _complete(
+        self,
+        item: ClaimedItem,
+        row: DoiRow,
+        status: str,
+        action: str,
+        *,
+        response: DoiResponse | None = None,
+        payload: Payload | None = None,
+        details: dict[str, Any] | None = None,
+        values: dict[str, Any] | None = None,
+        skipped: bool = False,
+    ) -> Outcome:
+        now = self.now()
+        changes: dict[str, Any] = {"status": status, "updated_at": now, "last_error": None}
+        if response is not None:
+            changes.update(
+                datacite_state=response.state,
+                confirmed_at=row.confirmed_at or now,
+                datacite_response=response.stored_response(),
+                url=response.url,
+            )
+        if payload is not None:
+            changes.update(payload_hash=payload.payload_hash, metadata_json=payload.attributes)
+        changes.update(values or {})
+        log_details = {"queue_item": item.id, "attempt": item.attempts, **(details or {})}
+        if payload is not None and payload.warnings:
+            log_details["warnings"] = payload.warnings
+        with self.engine.begin() as conn:
+            if not skipped:
+                update_doi(conn, row.id, **changes)
+            write_log(
+                conn,
+                doi_id=row.id,
+                information_object_id=row.information_object_id,
+                action=action,
+                status_before=row.status,
+                status_after=status,
+                details=log_details,
+                now=now,
+            )
+            self._finish_item(conn, item, "completed", None, now)
+        return Outcome(
+            item.id,
+            item.information_object_id,
+            item.action,
+            SKIPPED if skipped else COMPLETED,
+            doi=row.doi,
+            state=status,
+            message=str((details or {}).get("note", "")),
+            warnings=list(payload.warnings) if payload else [],
+        )
+
+    def _fail(self, item: ClaimedItem, reason: str) -> Outcome:
+        return self._record_failure(item, reason, final=True)
+
+    def _retry_or_fail(self, item: ClaimedItem, reason: str) -> Outcome:
+        return self._record_failure(item, reason, final=item.attempts >= item.max_attempts)
+
+    def _record_failure(self, item: ClaimedItem, reason: str, *, final: bool) -> Outcome:
+        now = self.now()
+        with self.engine.begin() as conn:
+            row = doi_for_record(conn, item.information_object_id)
+            status_after = row.status if row else None
+            if final and row is not None and row.confirmed_at is None:
+                status_after = "failed"  # reserved but never reached DataCite
+                update_doi(conn, row.id, status="failed", last_error=reason, updated_at=now)
+            write_log(
+                conn,
+                doi_id=row.id if row else None,
+                information_object_id=item.information_object_id,
+                action=item.action,
+                status_before=row.status if row else None,
+                status_after=status_after,
+                details={
+                    "queue_item": item.id,
+                    "attempt": item.attempts,
+                    "error": reason,
+                    "outcome": "failed" if final else "retry",
+                },
+                now=now,
+            )
+            if final:
+                self._finish_item(conn, item, "failed", reason, now)
+            else:
+                conn.execute(
+                    ahg_doi_queue.update()
+                    .where(ahg_doi_queue.c.id == item.id)
+                    .values(
+                        status="pending",
+                        last_error=reason,
+                        scheduled_at=next_attempt_at(now, item.attempts),
+                        claimed_by=None,
+                        lease_expires_at=None,
+                    )
+                )
+        return Outcome(
+            item.id,
+            item.information_object_id,
+            item.action,
+            FAILED if final else RETRY,
+            doi=row.doi if row else None,
+            state=status_after,
+            message=reason,
+        )
+
+    @staticmethod
+    def _finish_item(
+        conn: sa.Connection, item: ClaimedItem, status: str, error: str | None, now: datetime
+    ) -> None:
+        conn.execute(
+            ahg_doi_queue.update()
+            .where(ahg_doi_queue.c.id == item.id)
+            .values(
+                status=status,
+                last_error=error,
+                completed_at=now,
+                claimed_by=None,
+                lease_expires_at=None,
+            )
+        )
+
+
+def hold_after_auth_failure(
+    engine: sa.Engine, item: ClaimedItem, reason: str, now: datetime
+) -> Outcome:
+    """A 401 is nobody's item's fault: keep the item pending, attempt not spent, reason shown."""
+    with engine.begin() as conn:
+        conn.execute(
+            ahg_doi_queue.update()
+            .where(ahg_doi_queue.c.id == item.id)
+            .values(
+                status="pending",
+                attempts=ahg_doi_queue.c.attempts - 1,
+                last_error=reason,
+                scheduled_at=next_attempt_at(now, 1),
+                claimed_by=None,
+                lease_expires_at=None,
+                started_at=None,
+            )
+        )
+        write_log(
+            conn,
+            doi_id=None,
+            information_object_id=item.information_object_id,
+            action=item.action,
+            status_before=None,
+            status_after=None,
+            details={"queue_item": item.id, "error": reason, "outcome": "batch stopped"},
+            now=now,
+        )
+    return Outcome(item.id, item.information_object_id, item.action, RELEASED, message=reason)

@@ -1,0 +1,188 @@
+"""Processing due queue items in batches, concurrently, within DataCite's rate limit.
+
+One call claims chunks of due items, reads their catalogue records in one batch, and runs
+the items on a small thread pool (DataCite answers slowly; the shared rate limiter keeps the
+worker under its limit). An authentication failure stops the batch: items not yet sent go
+back to the queue untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from heratio_doi_pipelines.catalogue.reader import CatalogueReader
+from heratio_doi_pipelines.catalogue.records import CatalogueRecord
+from heratio_doi_pipelines.clock import utcnow
+from heratio_doi_pipelines.datacite.client import DataCiteClient
+from heratio_doi_pipelines.datacite.errors import AuthenticationError
+from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
+from heratio_doi_pipelines.queue.claim import ClaimedItem, claim_batch, release
+from heratio_doi_pipelines.queue.lifecycle import (
+    RELEASED,
+    ItemRunner,
+    Outcome,
+    hold_after_auth_failure,
+)
+from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
+from heratio_doi_pipelines.store.schema import require_tables
+
+
+class OutcomeListener(Protocol):
+    """Notified of every outcome (e.g. the e-mail notifier)."""
+
+    def record(self, outcome: Outcome, settings: DoiSettings) -> None: ...
+
+
+@dataclass
+class ProcessReport:
+    worker_id: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    auth_error: str | None = None
+    requests_sent: int = 0
+    rate_limited: int = 0
+    released: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counter = Counter(o.status for o in self.outcomes)
+        return {k: counter.get(k, 0) for k in ("completed", "skipped", "retry", "failed", RELEASED)}
+
+    @property
+    def claimed(self) -> int:
+        return len(self.outcomes)
+
+    def by_action(self) -> dict[str, dict[str, int]]:
+        table: dict[str, Counter[str]] = {}
+        for o in self.outcomes:
+            table.setdefault(o.action, Counter())[o.status] += 1
+        return {action: dict(c) for action, c in table.items()}
+
+    def summary(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.claimed} items: {c['completed']} completed, {c['skipped']} skipped, "
+            f"{c['retry']} to retry, {c['failed']} failed"
+        )
+        if self.auth_error:
+            text += f"; stopped: {self.auth_error}"
+        return text
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ClientPool:
+    """One client per credentials, one rate limiter per DataCite host (limits are per IP)."""
+
+    def __init__(self, limiter_factory: Callable[[DoiSettings], RateLimiter] | None = None):
+        self._clients: dict[tuple[str, str, str], DataCiteClient] = {}
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+        self._limiter_factory = limiter_factory or (lambda s: RateLimiter(*s.rate_limit))
+
+    def client_for(self, settings: DoiSettings) -> DataCiteClient:
+        with self._lock:
+            key = settings.credentials_key
+            if key not in self._clients:
+                limiter = self._limiters.get(settings.api_url)
+                if limiter is None:
+                    limiter = self._limiters[settings.api_url] = self._limiter_factory(settings)
+                self._clients[key] = DataCiteClient(
+                    settings.api_url,
+                    settings.repository_id,
+                    settings.password,
+                    rate_limiter=limiter,
+                    contact_email=settings.contact_email,
+                )
+            return self._clients[key]
+
+    def totals(self) -> tuple[int, int]:
+        return (
+            sum(c.requests_sent for c in self._clients.values()),
+            sum(c.rate_limited for c in self._clients.values()),
+        )
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+def process_queue(
+    doi_engine: sa.Engine,
+    catalogue_engine: sa.Engine,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    limit: int = 100,
+    actions: list[str] | None = None,
+    concurrency: int = 8,
+    chunk_size: int = 50,
+    lease: timedelta = timedelta(minutes=10),
+    worker_id: str | None = None,
+    clients: ClientPool | None = None,
+    listener: OutcomeListener | None = None,
+    now: Callable[[], datetime] = utcnow,
+    progress: Callable[[Outcome], None] | None = None,
+) -> ProcessReport:
+    """Process up to ``limit`` due queue items once, then return what happened."""
+    require_tables(doi_engine)
+    report = ProcessReport(worker_id=worker_id or default_worker_id())
+    resolver = SettingsResolver(doi_engine, overrides)
+    pool = clients or ClientPool()
+    reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
+    stop = threading.Event()
+
+    def run(item: ClaimedItem, records: dict[int, CatalogueRecord]) -> Outcome | None:
+        if stop.is_set():
+            return None
+        record = records.get(item.information_object_id)
+        settings = resolver.for_repository(record.repository_id if record else None)
+        runner = ItemRunner(doi_engine, pool.client_for(settings), settings, now)
+        try:
+            outcome = runner.run(item, record)
+        except AuthenticationError as exc:
+            stop.set()
+            report.auth_error = str(exc)
+            return hold_after_auth_failure(doi_engine, item, str(exc), now())
+        if listener is not None:
+            listener.record(outcome, settings)
+        if progress is not None:
+            progress(outcome)
+        return outcome
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as executor:
+            while report.claimed < limit and not stop.is_set():
+                size = min(chunk_size, limit - report.claimed)
+                items = claim_batch(
+                    doi_engine, report.worker_id, size, lease=lease, actions=actions, now=now()
+                )
+                if not items:
+                    break
+                records = {
+                    r.id: r for r in reader.read_records([i.information_object_id for i in items])
+                }
+
+                records = {
+                    r.id: r for r in reader.read_records([i.information_object_id for i in items])
+                }
+                results = list(executor.map(lambda item: run(item, records), items))
+                unsent = [item.id for item, res in zip(items, results, strict=True) if res is None]
+                report.released += release(doi_engine, unsent, report.worker_id)
+                report.outcomes.extend(r for r in results if r is not None)
+    finally:
+        report.requests_sent, report.rate_limited = pool.totals()
+        if clients is None:
+            pool.close()
+    return report
