@@ -1,4 +1,4 @@
-"""The ``heratio-doi`` command line: thin wrappers over the same services the Dagster assets call."""
+"""The ``heratio-doi`` command line: thin wrappers over the services the Dagster assets call."""
 
 from __future__ import annotations
 

@@ -177,7 +177,7 @@ def process_queue(
                 records = {
                     r.id: r for r in reader.read_records([i.information_object_id for i in items])
                 }
-                results = list(executor.map(lambda item: run(item, records), items))
+                results = list(executor.map(run, items, [records] * len(items)))
                 unsent = [item.id for item, res in zip(items, results, strict=True) if res is None]
                 report.released += release(doi_engine, unsent, report.worker_id)
                 report.outcomes.extend(r for r in results if r is not None)

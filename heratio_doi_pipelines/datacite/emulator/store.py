@@ -111,11 +111,6 @@ class EmulatorState:
             self.dirty = True
             return record
 
-    def next_sequence(self) -> int:
-        with self.lock:
-            self._sequence += 1
-            return self._sequence
-
     def dois_by_state(self) -> dict[str, int]:
         with self.lock:
             return dict(Counter(record.state for record in self.dois.values()))
