@@ -91,6 +91,27 @@ def process_command(limit: int, actions: tuple[str, ...], concurrency: int) -> N
         raise SystemExit(2)
 
 
+@click.command("sync")
+@click.option("--repair", is_flag=True, help="Queue the updates that make DataCite agree.")
+def sync_command(repair: bool) -> None:
+    """Compare every local DOI with DataCite in bulk; print and save the drift report."""
+    from heratio_doi_pipelines.paths import reports_dir
+    from heratio_doi_pipelines.queue.sync import run_sync
+
+    report, path = run_sync(
+        cached_engine(doi_db_url()), env_overrides(), repair=repair, out_dir=reports_dir()
+    )
+    click.echo(report.summary())
+    for drift in report.drift[:20]:
+        click.echo(
+            f"  {drift.kind:20} {drift.doi}  local={drift.local!r} datacite={drift.datacite!r}"
+        )
+    if len(report.drift) > 20:
+        click.echo(f"  ... {len(report.drift) - 20} more")
+    click.echo(f"drift report: {path}")
+
+
 def register(group: click.Group) -> None:
     group.add_command(enqueue_command)
     group.add_command(process_command)
+    group.add_command(sync_command)

@@ -137,7 +137,9 @@ class SettingsLike(Protocol):
     xml_mode: bool
 
 
-def context_from_settings(settings: SettingsLike, *, year: int, **overrides: Any) -> MetadataContext:
+def context_from_settings(
+    settings: SettingsLike, *, year: int, **overrides: Any
+) -> MetadataContext:
     """A MetadataContext from resolved DOI settings (``heratio_doi_pipelines.settings``)."""
     values: dict[str, Any] = {
         "prefix": settings.prefix,

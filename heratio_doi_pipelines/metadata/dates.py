@@ -42,7 +42,9 @@ _RANGE = re.compile(
 _DECADE = re.compile(r"^(\d{3})0'?s$", re.IGNORECASE)
 _OPEN_DIGITS = re.compile(r"^(\d{2,3})(-{1,2}|\?{1,2}|[xu]{1,2})$", re.IGNORECASE)
 _CENTURY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)\s+(?:century|c\.?)$", re.IGNORECASE)
-_NO_DATE = frozenset({"n.d.", "n.d", "nd", "s.d.", "s.d", "undated", "no date", "unknown", "sans date"})
+_NO_DATE = frozenset(
+    {"n.d.", "n.d", "nd", "s.d.", "s.d", "undated", "no date", "unknown", "sans date"}
+)
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,7 @@ def _iso_bound(text: str, label: str, warnings: list[str]) -> _Bound | None:
 def _combine(start: _Bound | None, end: _Bound | None, label: str, warnings: list[str]) -> str:
     if start and end:
         if start.lower() > end.upper():
-            warnings.append(
-                f"{label}: end {end.text()} is before start {start.text()}: swapped"
-            )
+            warnings.append(f"{label}: end {end.text()} is before start {start.text()}: swapped")
             start, end = end, start
         if start == end:
             return start.text()

@@ -74,9 +74,7 @@ def point(
     return None if bad else {"pointLatitude": lat, "pointLongitude": lon}
 
 
-def box(
-    bounds: Any, label: str, warnings: list[str], errors: list[str]
-) -> dict[str, float] | None:
+def box(bounds: Any, label: str, warnings: list[str], errors: list[str]) -> dict[str, float] | None:
     """A geoLocationBox from ``(west, east, south, north)``, else None."""
     try:
         west, east, south, north = (_number(v) for v in bounds)
@@ -136,9 +134,7 @@ def polygon(
             errors.append(f"{label}: point {index} latitude {_fmt(lat)} out of range {LAT_RANGE}")
             bad = True
         if abs(lon) > 180:
-            errors.append(
-                f"{label}: point {index} longitude {_fmt(lon)} out of range {LON_RANGE}"
-            )
+            errors.append(f"{label}: point {index} longitude {_fmt(lon)} out of range {LON_RANGE}")
             bad = True
         pairs.append((lon, lat))
     if bad:

@@ -250,7 +250,11 @@ def _name_identifiers(actor: Actor, name: str, warnings: list[str]) -> list[dict
         isni = normalize_isni(actor.isni)
         if isni:
             out.append(
-                {"nameIdentifier": isni, "nameIdentifierScheme": "ISNI", "schemeUri": ISNI_SCHEME_URI}
+                {
+                    "nameIdentifier": isni,
+                    "nameIdentifierScheme": "ISNI",
+                    "schemeUri": ISNI_SCHEME_URI,
+                }
             )
         else:
             warnings.append(

@@ -170,7 +170,10 @@ class ItemRunner:
         if row.status in ("tombstone", "deleted"):
             raise PermanentFailure(f"DOI {row.doi} is {row.status}: it is not updated")
         payload = self._payload(record, row.doi)
-        if payload.payload_hash == row.payload_hash:
+        # A sync may have seen DataCite in another state than ours: the update restores it.
+        wanted = row.status if row.status in EVENT_FOR_STATE else row.datacite_state or "draft"
+        event = EVENT_FOR_STATE[wanted] if row.datacite_state not in (None, wanted) else None
+        if payload.payload_hash == row.payload_hash and event is None:
             return self._complete(
                 item,
                 row,
@@ -179,8 +182,8 @@ class ItemRunner:
                 details={"note": "metadata unchanged: skipped"},
                 skipped=True,
             )
-        response = self.client.put_doi(row.doi, self._attributes(payload, event=None))
-        self._expect(response, row.doi, row.datacite_state or row.status)
+        response = self.client.put_doi(row.doi, self._attributes(payload, event=event))
+        self._expect(response, row.doi, wanted)
         return self._complete(item, row, row.status, "update", response=response, payload=payload)
 
     def _verify(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:

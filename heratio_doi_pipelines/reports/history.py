@@ -232,7 +232,10 @@ def list_queue(
     catalogue_engine: sa.Engine | None = None,
     fallback_culture: str = "en",
 ) -> Page[QueueRow]:
-    """One page of queue items, newest first; ``processing`` also shows Heratio's ``in_progress``."""
+    """One page of queue items, newest first.
+
+    ``processing`` also lists Heratio's ``in_progress`` items: both mean a worker holds them.
+    """
     page, offset = _page_bounds(page, per_page)
     q = ahg_doi_queue
     where: list[sa.ColumnElement[bool]] = []

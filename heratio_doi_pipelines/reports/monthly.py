@@ -90,6 +90,17 @@ def _counts_by_month(
     return {str(row.month): int(row.n) for row in rows}
 
 
+def empty_monthly_frame() -> pd.DataFrame:
+    """A monthly report with no months, with the report's columns and types."""
+    return pd.DataFrame(
+        {
+            "month": pd.Series(dtype="object"),
+            "minted": pd.Series(dtype="int64"),
+            "updated": pd.Series(dtype="int64"),
+        }
+    )
+
+
 def monthly_counts(engine: sa.Engine, first: date, last: date) -> pd.DataFrame:
     """Minted and updated counts for every month from ``first`` to ``last``, zeros included.
 
@@ -97,9 +108,7 @@ def monthly_counts(engine: sa.Engine, first: date, last: date) -> pd.DataFrame:
     """
     months = month_range(first, last)
     if not months:
-        return pd.DataFrame({name: pd.Series(dtype="int64") for name in MONTHLY_COLUMNS}).astype(
-            {"month": "object"}
-        )
+        return empty_monthly_frame()
     start = as_datetime(months[0])
     end = as_datetime(add_months(months[-1], 1))
     with engine.connect() as conn:
@@ -121,7 +130,9 @@ def monthly_counts(engine: sa.Engine, first: date, last: date) -> pd.DataFrame:
 def month_counts(engine: sa.Engine, month: date) -> MonthCounts:
     """One month's counts: what a single monthly partition holds."""
     row = monthly_counts(engine, month_start(month), month_start(month)).iloc[0]
-    return MonthCounts(month=str(row["month"]), minted=int(row["minted"]), updated=int(row["updated"]))
+    return MonthCounts(
+        month=str(row["month"]), minted=int(row["minted"]), updated=int(row["updated"])
+    )
 
 
 def monthly_report(

@@ -6,7 +6,8 @@ version table; the doi group of ``ahg_settings`` gets its non-secret defaults on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 DOI_SETTING_GROUP = "doi"
+
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent inits.
+_PG_INIT_LOCK_KEY = 0x48455241_54494F  # "HERATIO"
 
 # (key, default value, setting_type, description). Unknown values stay NULL so that settings
 # resolution falls through to ahg_doi_config; the password and API token are never written.
@@ -131,23 +135,23 @@ def init_database(engine: sa.Engine) -> InitReport:
     """Create missing ahg_* tables, adopt existing ones, upgrade to the latest revision.
 
     Idempotent: a second run changes nothing. Raises ``IncompatibleTableError`` (and changes
-    nothing) when an existing table lacks a Heratio column the pipeline needs.
+    nothing) when an existing table lacks a Heratio column the pipeline needs. Runs in one
+    transaction, serialised against concurrent inits, on SQLite and PostgreSQL.
     """
-    before = _snapshot(engine)
-    revision_before = _current_revision(engine)
-    with engine.begin() as conn:
+    with engine.connect() as conn, _init_transaction(conn):
+        before = _snapshot(conn)
+        revision_before = _current_revision(conn)
         command.upgrade(alembic_config(conn), "head")
-    if _missing(engine):
-        # Stamped but tables were dropped since: replay the adoptive migrations from scratch.
-        with engine.begin() as conn:
+        if _missing(conn):
+            # Stamped, but tables were dropped since: replay the adoptive migrations.
             command.stamp(alembic_config(conn), "base", purge=True)
-        with engine.begin() as conn:
             command.upgrade(alembic_config(conn), "head")
-    seeded = _seed_doi_settings(engine)
-    after = _snapshot(engine)
+        seeded = _seed_doi_settings(conn)
+        after = _snapshot(conn)
+        revision_after = _current_revision(conn)
     return InitReport(
         revision_before=revision_before,
-        revision_after=_current_revision(engine),
+        revision_after=revision_after,
         created_tables=sorted(set(after) - set(before)),
         adopted_tables=sorted(set(before)) if revision_before is None else [],
         added_columns=_added(before, after, "columns"),
@@ -174,23 +178,54 @@ def schema_status(engine: sa.Engine) -> SchemaStatus:
     )
 
 
-def _current_revision(engine: sa.Engine) -> str | None:
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
+def _current_revision(bind: sa.Engine | sa.Connection) -> str | None:
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as conn:
+            return _current_revision(conn)
+    context = MigrationContext.configure(bind, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
 
 
-def _missing(engine: sa.Engine) -> list[str]:
-    existing = set(sa.inspect(engine).get_table_names())
+@contextmanager
+def _init_transaction(conn: sa.Connection) -> Iterator[None]:
+    """One transaction for the whole init, so a refusal or crash leaves nothing half done.
+
+    pysqlite does not put DDL in a transaction by itself: take over BEGIN (IMMEDIATE, which
+    also serialises concurrent inits). PostgreSQL has transactional DDL; an advisory lock
+    serialises concurrent inits there.
+    """
+    if conn.dialect.name == "sqlite":
+        dbapi_conn = conn.connection.driver_connection
+        saved = dbapi_conn.isolation_level  # type: ignore[union-attr]
+        dbapi_conn.isolation_level = None  # type: ignore[union-attr]
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            dbapi_conn.isolation_level = saved  # type: ignore[union-attr]
+        return
+    with conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_INIT_LOCK_KEY)))
+        yield
+
+
+def _missing(conn: sa.Connection) -> list[str]:
+    existing = set(sa.inspect(conn).get_table_names())
     return [name for name in metadata.tables if name not in existing]
 
 
 _Snapshot = dict[str, dict[str, set[str]]]
 
 
-def _snapshot(engine: sa.Engine) -> _Snapshot:
+def _snapshot(conn: sa.Connection) -> _Snapshot:
     """Columns and index names of our tables that exist, to report what init changed."""
-    inspector = sa.inspect(engine)
+    inspector = sa.inspect(conn)
     existing = set(inspector.get_table_names())
     return {
         name: {
@@ -210,26 +245,25 @@ def _added(before: _Snapshot, after: _Snapshot, kind: str) -> list[str]:
     return out
 
 
-def _seed_doi_settings(engine: sa.Engine) -> list[str]:
+def _seed_doi_settings(conn: sa.Connection) -> list[str]:
     """Insert the doi group's missing keys; existing values (even other groups') are kept."""
     keys = [key for key, *_ in DOI_SETTING_DEFAULTS]
-    with engine.begin() as conn:
-        present = set(
-            conn.scalars(
-                sa.select(ahg_settings.c.setting_key).where(ahg_settings.c.setting_key.in_(keys))
-            )
+    present = set(
+        conn.scalars(
+            sa.select(ahg_settings.c.setting_key).where(ahg_settings.c.setting_key.in_(keys))
         )
-        rows = [
-            {
-                "setting_key": key,
-                "setting_value": value,
-                "setting_type": setting_type,
-                "setting_group": DOI_SETTING_GROUP,
-                "description": description,
-            }
-            for key, value, setting_type, description in DOI_SETTING_DEFAULTS
-            if key not in present
-        ]
-        if rows:
-            conn.execute(sa.insert(ahg_settings), rows)
+    )
+    rows = [
+        {
+            "setting_key": key,
+            "setting_value": value,
+            "setting_type": setting_type,
+            "setting_group": DOI_SETTING_GROUP,
+            "description": description,
+        }
+        for key, value, setting_type, description in DOI_SETTING_DEFAULTS
+        if key not in present
+    ]
+    if rows:
+        conn.execute(sa.insert(ahg_settings), rows)
     return [row["setting_key"] for row in rows]

@@ -265,7 +265,9 @@ def registration_errors(uid: str, url: Any, attributes: Mapping[str, Any]) -> li
         for ref in funding:
             kind = ref.get("funderIdentifierType") if isinstance(ref, Mapping) else None
             if kind is not None and kind not in FUNDER_IDENTIFIER_TYPES:
-                problems.append(("fundingReferences", f"Funder identifier type {kind!r} is invalid"))
+                problems.append(
+                    ("fundingReferences", f"Funder identifier type {kind!r} is invalid")
+                )
                 break
     return [{"source": source, "uid": uid, "title": title} for source, title in problems]
 

@@ -161,7 +161,9 @@ class DoiRoutes:
             "id": doi,
             "type": "dois",
             "attributes": attributes,
-            "relationships": {"client": {"data": {"id": self.ctx.config.client_id, "type": "clients"}}},
+            "relationships": {
+                "client": {"data": {"id": self.ctx.config.client_id, "type": "clients"}}
+            },
         }
 
     # Reads ----------------------------------------------------------------------------
@@ -300,10 +302,14 @@ class DoiRoutes:
         if doi.split("/", 1)[0] not in self.ctx.prefixes:
             return error_response(403, NOT_AUTHORIZED)
         if not DOI_RE.match(doi):
-            return validation_response([{"source": "doi", "uid": doi.lower(), "title": "Is invalid"}])
+            return validation_response(
+                [{"source": "doi", "uid": doi.lower(), "title": "Is invalid"}]
+            )
         return None
 
-    def _write(self, doi: str, attributes: Mapping[str, Any], existing: DoiRecord | None) -> Response:
+    def _write(
+        self, doi: str, attributes: Mapping[str, Any], existing: DoiRecord | None
+    ) -> Response:
         """Create or update one DOI: merge metadata, apply the event, validate, then store.
 
         Nothing is stored when validation fails, as DataCite rolls the whole request back.

@@ -7,8 +7,10 @@ import pandas as pd
 from pydantic import Field
 
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.processor import ProcessReport, process_queue
+from heratio_doi_pipelines.queue.sync import run_sync
 from heratio_doi_pipelines.settings import env_overrides
 
 # Whole-step failures (DataCite down) retry on the queue's own schedule: 5, 10, 15 minutes.
@@ -129,3 +131,48 @@ def deactivated_dois(
     """Tombstoned DOIs (URL moved to the tombstone page, hidden at DataCite), drafts deleted,
     and reinstated DOIs (published again at their record URL)."""
     return _process(context, config, heratio_db, datacite, [DEACTIVATE, REINSTATE])
+
+
+class SyncConfig(dg.Config):
+    repair: bool = Field(
+        default=False, description="Queue the updates that make DataCite agree with the catalogue."
+    )
+
+
+@dg.asset(
+    group_name="datacite",
+    kinds={"api", "csv"},
+    owners=["team:digital-preservation"],
+    pool="datacite_api",
+    retry_policy=DATACITE_RETRY_POLICY,
+)
+def datacite_drift_report(
+    context: dg.AssetExecutionContext,
+    config: SyncConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+) -> dg.MaterializeResult:
+    """Local DOIs compared with DataCite's listing of the repository: state, URL and metadata
+    drift, DOIs stuck in draft, DOIs missing at DataCite and DOIs only DataCite knows."""
+    report, path = run_sync(
+        heratio_db.doi_engine(),
+        {**env_overrides(), **datacite.overrides()},
+        repair=config.repair,
+        out_dir=reports_dir(),
+    )
+    context.log.info(report.summary())
+    metadata: dict[str, dg.MetadataValue] = {
+        "local_dois": dg.MetadataValue.int(report.local_dois),
+        "remote_dois": dg.MetadataValue.int(report.remote_dois),
+        "in_agreement": dg.MetadataValue.int(report.in_agreement),
+        "drift": dg.MetadataValue.int(len(report.drift)),
+        "queued_updates": dg.MetadataValue.int(report.queued_updates),
+        "queued_verifies": dg.MetadataValue.int(report.queued_verifies),
+        "csv": dg.MetadataValue.path(str(path)),
+    }
+    for kind, count in report.counts().items():
+        metadata[f"drift_{kind}"] = dg.MetadataValue.int(count)
+    if report.drift:
+        frame = pd.DataFrame([d.__dict__ for d in report.drift[:50]])
+        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+    return dg.MaterializeResult(metadata=metadata)

@@ -35,3 +35,11 @@ deactivate_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     tags={"heratio/job_kind": "deactivate"},
 )
+
+sync_job = dg.define_asset_job(
+    "sync_job",
+    selection=["datacite_drift_report"],
+    description="Compare every local DOI with DataCite in bulk and write the drift report.",
+    executor_def=dg.in_process_executor,
+    tags={"heratio/job_kind": "sync"},
+)

@@ -23,7 +23,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # MySQL/MariaDB: the same engine and character set as Heratio's install SQL.
-_MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+_MYSQL = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
 
 
 def _now() -> sa.sql.elements.ColumnElement:
@@ -61,7 +65,14 @@ def _specs() -> list[TableSpec]:
                 **_MYSQL,
             ),
             frozenset(
-                {"reserved_at", "confirmed_at", "payload_hash", "datacite_state", "url", "last_error"}
+                {
+                    "reserved_at",
+                    "confirmed_at",
+                    "payload_hash",
+                    "datacite_state",
+                    "url",
+                    "last_error",
+                }
             ),
         ),
         TableSpec(

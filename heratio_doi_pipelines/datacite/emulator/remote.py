@@ -1,0 +1,64 @@
+"""Drive an emulator running in another process over its ``/_emulator`` routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+from heratio_doi_pipelines.datacite.emulator.faults import Fault
+
+
+class RemoteEmulator:
+    """The ``EmulatorHandle`` knobs over HTTP, for benchmarks and multi-process tests."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self._session.request(
+            method, f"{self.url}/_emulator/{path}", json=body, timeout=self.timeout
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "stats")  # type: ignore[no-any-return]
+
+    def dois(self) -> dict[str, Any]:
+        """Every DOI (lower-case) with state, url, created_count and update_count."""
+        return self._call("GET", "dois")  # type: ignore[no-any-return]
+
+    def set_faults(
+        self,
+        rules: Sequence[Fault] = (),
+        script: Sequence[Fault | None] = (),
+        seed: int | None = None,
+    ) -> None:
+        self._call(
+            "POST",
+            "faults",
+            {
+                "rules": [rule.to_dict() for rule in rules],
+                "script": [(f or Fault("ok")).to_dict() for f in script],
+                "seed": seed,
+            },
+        )
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Same keys as ``EmulatorHandle.configure``; returns the resulting settings."""
+        if isinstance(settings.get("rate_limit"), tuple):
+            settings["rate_limit"] = list(settings["rate_limit"])
+        return self._call("POST", "config", settings)  # type: ignore[no-any-return]
+
+    def reset(self, **parts: bool) -> None:
+        self._call("POST", "reset", parts)
+
+    def close(self) -> None:
+        self._session.close()

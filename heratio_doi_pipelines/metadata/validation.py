@@ -1,0 +1,152 @@
+"""Validation of Kernel-4 XML against the vendored DataCite 4.7 XSD, with readable errors.
+
+The schema is parsed once per thread (lxml validators keep per-instance error state) from the
+package's ``schema/kernel-4.7`` folder. Nothing is fetched from the network: the XSD imports
+``include/xml.xsd`` by a relative path, a resolver maps the W3C's canonical xml.xsd URLs to
+that copy, and the parser refuses any other network access.
+
+lxml's messages (``Element '{http://datacite.org/schema/kernel-4}pointLatitude': [facet
+'maxInclusive'] The value '123.4' is greater than the maximum value allowed ('90').``) are
+rewritten to name the element and the rule: ``pointLatitude: value '123.4' is greater than
+the maximum allowed (90)``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from heratio_doi_pipelines.metadata.kernel_xml import NS, parse_xml
+
+SCHEMA_DIR = Path(__file__).parent / "schema" / "kernel-4.7"
+SCHEMA_FILE = SCHEMA_DIR / "metadata.xsd"
+_LOCAL_XML_XSD = SCHEMA_DIR / "include" / "xml.xsd"
+_XML_XSD_URLS = frozenset(
+    {
+        "http://www.w3.org/2001/xml.xsd",
+        "https://www.w3.org/2001/xml.xsd",
+        "http://www.w3.org/2009/01/xml.xsd",
+        "https://www.w3.org/2009/01/xml.xsd",
+    }
+)
+
+
+class _LocalResolver(etree.Resolver):
+    """Serves xml.xsd from the package; everything else resolves as plain local files."""
+
+    def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
+        if system_url in _XML_XSD_URLS:
+            return self.resolve_filename(str(_LOCAL_XML_XSD), context)
+        return None
+
+
+_local = threading.local()
+
+
+def kernel_schema() -> etree.XMLSchema:
+    """The DataCite 4.7 XMLSchema, parsed once per thread."""
+    schema = getattr(_local, "schema", None)
+    if schema is None:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        parser.resolvers.add(_LocalResolver())
+        document = etree.parse(str(SCHEMA_FILE), parser)
+        schema = etree.XMLSchema(document)
+        _local.schema = schema
+    return schema
+
+
+_NS_NAME = re.compile(r"\{" + re.escape(NS) + r"\}")
+_ELEMENT = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: ")
+_FACET = re.compile(r"^\[facet '(\w+)'\] ")
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^The value '(.*)' is greater than the maximum value allowed \('(.*)'\)\.$"),
+        r"value '\1' is greater than the maximum allowed (\2)",
+    ),
+    (
+        re.compile(r"^The value '(.*)' is less than the minimum value allowed \('(.*)'\)\.$"),
+        r"value '\1' is less than the minimum allowed (\2)",
+    ),
+    (
+        re.compile(r"^The value '(.*)' is not accepted by the pattern '(.*)'\.$"),
+        r"value '\1' does not match the pattern \2",
+    ),
+    (
+        re.compile(r"^The value '(.*)' is not an element of the set \{(.*)\}\.$"),
+        r"value '\1' is not one of the allowed values (\2)",
+    ),
+    (
+        re.compile(r"^The value has a length of '0'; this underruns the allowed minimum .*$"),
+        "must not be empty",
+    ),
+    (
+        re.compile(r"^Missing child element\(s\)\. Expected is (?:one of )?\( ?(.*?) ?\)\.$"),
+        r"missing child element: \1",
+    ),
+    (
+        re.compile(r"^This element is not expected\. Expected is (?:one of )?\( ?(.*?) ?\)\.$"),
+        r"element not allowed here (expected \1)",
+    ),
+    (re.compile(r"^This element is not expected\.$"), "element not allowed here"),
+    (
+        re.compile(r"^The attribute '(.*)' is required but missing\.$"),
+        r"required attribute \1 is missing",
+    ),
+    (re.compile(r"^The attribute '(.*)' is not allowed\.$"), r"attribute \1 is not allowed"),
+    (
+        re.compile(r"^'(.*)' is not a valid value of the atomic type '(.*)'\.$"),
+        r"value '\1' is not a valid \2",
+    ),
+    (
+        re.compile(r"^'(.*)' is not a valid value of the local atomic type\.$"),
+        r"value '\1' is not valid here",
+    ),
+)
+
+
+def readable_error(message: str) -> str:
+    """Rewrite one libxml2 schema message as ``element[/@attribute]: what is wrong``."""
+    text = _NS_NAME.sub("", message.strip())
+    where = ""
+    match = _ELEMENT.match(text)
+    if match:
+        where = match.group(1) + (f"/@{match.group(2)}" if match.group(2) else "")
+        text = text[match.end() :]
+    facet = _FACET.match(text)
+    if facet:
+        text = text[facet.end() :]
+    text = re.sub(r"\{[^}]*\}", "", text) if "Expected is" in text else text
+    for pattern, replacement in _REWRITES:
+        if pattern.match(text):
+            text = pattern.sub(replacement, text)
+            break
+    text = text.replace("xs:", "").rstrip(".")
+    return f"{where}: {text}" if where else text
+
+
+def validate_tree(root: etree._Element) -> list[str]:
+    """Readable XSD errors for an already built ``<resource>`` element (empty when valid)."""
+    schema = kernel_schema()
+    if schema.validate(root):
+        return []
+    return _dedupe(readable_error(entry.message) for entry in schema.error_log)
+
+
+def validate_xml(xml: bytes | str) -> list[str]:
+    """Readable XSD errors for a Kernel-4 document (empty list when it is valid)."""
+    try:
+        root = parse_xml(xml)
+    except etree.XMLSyntaxError as exc:
+        return [f"xml: not well-formed: {exc}"]
+    return validate_tree(root)
+
+
+def _dedupe(messages) -> list[str]:  # type: ignore[no-untyped-def]
+    out: list[str] = []
+    for message in messages:
+        if message not in out:
+            out.append(message)
+    return out

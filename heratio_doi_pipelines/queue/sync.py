@@ -1,0 +1,244 @@
+"""Reconciling local DOI state with DataCite in bulk.
+
+Sync pages through DataCite's DOI list for the repository (1,000 per page, cursor
+pagination) instead of one GET per DOI, compares every local DOI (state, URL, key metadata)
+with what DataCite holds, and reports drift: DOIs stuck in draft, DOIs missing at DataCite
+(confirmed with a single GET, since DataCite's search index can lag), and DOIs under our
+prefix that the catalogue does not know. With ``repair`` it queues the updates that make
+DataCite agree with the catalogue again.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from heratio_doi_pipelines.clock import utcnow
+from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse
+from heratio_doi_pipelines.datacite.errors import NotFoundError
+from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
+from heratio_doi_pipelines.queue.actions import UPDATE, VERIFY
+from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
+from heratio_doi_pipelines.store.schema import require_tables
+from heratio_doi_pipelines.store.tables import ahg_doi
+
+DRIFT_COLUMNS = ["doi", "information_object_id", "kind", "local", "datacite", "repair"]
+
+# The local state DataCite should show for each local status.
+EXPECTED_REMOTE_STATE = {
+    "draft": "draft",
+    "registered": "registered",
+    "findable": "findable",
+    "tombstone": "registered",
+}
+
+
+@dataclass(frozen=True)
+class Drift:
+    doi: str
+    information_object_id: int | None
+    kind: str  # state, url, metadata, stuck_draft, missing_at_datacite, remote_only, unconfirmed
+    local: str
+    datacite: str
+    repair: str = ""
+
+
+@dataclass
+class SyncReport:
+    remote_dois: int = 0
+    local_dois: int = 0
+    in_agreement: int = 0
+    pages: int = 0
+    drift: list[Drift] = field(default_factory=list)
+    queued_updates: int = 0
+    queued_verifies: int = 0
+
+    def counts(self) -> dict[str, int]:
+        kinds: dict[str, int] = {}
+        for d in self.drift:
+            kinds[d.kind] = kinds.get(d.kind, 0) + 1
+        return kinds
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts().items())) or "none"
+        text = (
+            f"{self.local_dois} local DOIs, {self.remote_dois} at DataCite, "
+            f"{self.in_agreement} in agreement; drift: {parts}"
+        )
+        if self.queued_updates or self.queued_verifies:
+            text += f"; queued {self.queued_updates} updates, {self.queued_verifies} verifies"
+        return text
+
+    def write_csv(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=DRIFT_COLUMNS)
+            writer.writeheader()
+            for d in self.drift:
+                writer.writerow(
+                    {
+                        "doi": d.doi,
+                        "information_object_id": d.information_object_id or "",
+                        "kind": d.kind,
+                        "local": d.local,
+                        "datacite": d.datacite,
+                        "repair": d.repair,
+                    }
+                )
+        return path
+
+
+def _key_metadata(attributes: dict[str, Any] | None) -> dict[str, Any]:
+    """The fields compared for metadata drift (enough to notice an edit that was not sent)."""
+    attrs = attributes or {}
+    titles = attrs.get("titles") or []
+    return {
+        "title": (titles[0] or {}).get("title") if titles else None,
+        "publisher": _publisher_name(attrs.get("publisher")),
+        "publicationYear": str(attrs.get("publicationYear") or ""),
+    }
+
+
+def _publisher_name(value: Any) -> str | None:
+    return value.get("name") if isinstance(value, dict) else value
+
+
+def sync_with_datacite(
+    engine: sa.Engine,
+    client: DataCiteClient,
+    settings: DoiSettings,
+    *,
+    repair: bool = False,
+    stuck_draft_after_days: int = 1,
+) -> SyncReport:
+    """Compare every local DOI with DataCite's listing; optionally queue the repairs."""
+    report = SyncReport()
+    remote: dict[str, DoiResponse] = {}
+    for response in client.iter_dois(client_id=settings.repository_id or None):
+        if response.doi.startswith(settings.prefix.lower() + "/"):
+            remote[response.doi.lower()] = response
+    report.remote_dois = len(remote)
+    now = utcnow()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                ahg_doi.c.id,
+                ahg_doi.c.information_object_id,
+                ahg_doi.c.doi,
+                ahg_doi.c.status,
+                ahg_doi.c.url,
+                ahg_doi.c.confirmed_at,
+                ahg_doi.c.metadata_json,
+                ahg_doi.c.created_at,
+            ).where(sa.func.lower(ahg_doi.c.doi).like(settings.prefix.lower() + "/%"))
+        ).all()
+    report.local_dois = len(rows)
+    to_update: list[int] = []
+    to_verify: list[int] = []
+    observed: list[tuple[int, str]] = []
+    for row in rows:
+        key = row.doi.lower()
+        found = remote.pop(key, None)
+        if found is None:
+            try:
+                found = client.get_doi(row.doi)  # the listing can lag behind
+            except NotFoundError:
+                if row.confirmed_at is not None:
+                    report.drift.append(
+                        Drift(
+                            row.doi,
+                            row.information_object_id,
+                            "missing_at_datacite",
+                            row.status,
+                            "",
+                            "update" if repair else "",
+                        )
+                    )
+                    to_update.append(row.information_object_id)
+                continue
+        drifts = _compare(row, found, now, stuck_draft_after_days)
+        if not drifts:
+            report.in_agreement += 1
+            continue
+        observed.append((row.id, found.state))
+        for kind, local, theirs in drifts:
+            fix = VERIFY if kind == "unconfirmed" else UPDATE
+            report.drift.append(
+                Drift(
+                    row.doi, row.information_object_id, kind, local, theirs, fix if repair else ""
+                )
+            )
+            (to_verify if fix == VERIFY else to_update).append(row.information_object_id)
+    for doi, response in sorted(remote.items()):
+        report.drift.append(Drift(doi, None, "remote_only", "", response.state, ""))
+    with engine.begin() as conn:
+        for doi_id, state in observed:
+            conn.execute(
+                ahg_doi.update()
+                .where(ahg_doi.c.id == doi_id)
+                .values(datacite_state=state, last_sync_at=now)
+            )
+    if repair:
+        report.queued_updates = enqueue(engine, UPDATE, sorted(set(to_update))).count
+        report.queued_verifies = enqueue(engine, VERIFY, sorted(set(to_verify))).count
+    return report
+
+
+def _compare(
+    row: Any, found: DoiResponse, now: Any, stuck_draft_after_days: int
+) -> list[tuple[str, str, str]]:
+    drifts: list[tuple[str, str, str]] = []
+    if row.confirmed_at is None:
+        return [("unconfirmed", f"{row.status} (reserved only)", found.state)]
+    expected = EXPECTED_REMOTE_STATE.get(row.status)
+    if found.state == "draft" and row.status != "draft":
+        drifts.append(("stuck_draft", row.status, found.state))
+    elif found.state == "draft" and row.created_at is not None:
+        if (now - row.created_at).days >= stuck_draft_after_days:
+            drifts.append(("stuck_draft", row.status, found.state))
+    elif expected and found.state != expected:
+        drifts.append(("state", row.status, found.state))
+    if row.url and found.url and row.url != found.url:
+        drifts.append(("url", row.url, found.url))
+    local_meta = _key_metadata(row.metadata_json)
+    remote_meta = _key_metadata(found.attributes)
+    if row.metadata_json and local_meta != remote_meta:
+        changed = sorted(k for k in local_meta if local_meta[k] != remote_meta[k])
+        drifts.append(
+            (
+                "metadata",
+                "; ".join(f"{k}={local_meta[k]}" for k in changed),
+                "; ".join(f"{k}={remote_meta[k]}" for k in changed),
+            )
+        )
+    return drifts
+
+
+def run_sync(
+    engine: sa.Engine,
+    overrides: dict[str, Any],
+    *,
+    repair: bool = False,
+    out_dir: Path,
+) -> tuple[SyncReport, Path]:
+    """Sync with the global DataCite credentials and write the drift report CSV."""
+    require_tables(engine)
+    settings = SettingsResolver(engine, overrides).global_settings()
+    client = DataCiteClient(
+        settings.api_url,
+        settings.repository_id,
+        settings.password,
+        rate_limiter=RateLimiter(*settings.rate_limit),
+        contact_email=settings.contact_email,
+    )
+    try:
+        report = sync_with_datacite(engine, client, settings, repair=repair)
+    finally:
+        client.close()
+    path = report.write_csv(out_dir / f"doi_drift_{utcnow():%Y%m%dT%H%M%S}.csv")
+    return report, path
