@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -32,8 +34,8 @@ def make_engine(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+            _switch_to_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -42,6 +44,22 @@ def make_engine(url: str) -> sa.Engine:
     if url.startswith("mysql"):
         kwargs["pool_recycle"] = 3600
     return sa.create_engine(url, **kwargs)
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """WAL mode, retried: on a brand-new file two connections can race for it, and SQLite
+    answers "database is locked" at once instead of waiting for the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 @lru_cache(maxsize=8)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import ContextManager
 
 import pytest
 import sqlalchemy as sa
@@ -51,7 +51,9 @@ def _postgresql_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         yield url
 
 
-_DATABASE_FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], ContextManager[str]]] = {
+_DATABASE_FACTORIES: dict[
+    str, Callable[[pytest.FixtureRequest, Path], AbstractContextManager[str]]
+] = {
     "sqlite": _sqlite_database,
     "postgresql": _postgresql_database,
 }
@@ -79,3 +81,13 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("HERATIO_DOI_DATA_DIR", str(tmp_path / "data"))
     for name in _ISOLATED_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+SERVER_BACKENDS = [name for name in DB_BACKENDS if name != "sqlite"]
+
+
+@pytest.fixture(params=SERVER_BACKENDS)
+def server_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each database server (for multi-process worker tests)."""
+    with _DATABASE_FACTORIES[request.param](request, tmp_path) as url:
+        yield url

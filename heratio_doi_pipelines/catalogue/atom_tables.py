@@ -19,13 +19,14 @@ creates or alters catalogue tables on a real site.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
 # MySQL needs utf8mb4 for every script AtoM stores; other dialects ignore these options.
-_MYSQL_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+_MYSQL_OPTIONS: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 Culture = sa.String(7)
 AtomDate = sa.String(10)  # AtoM DATE: may be '1890-00-00' or '0000-00-00'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
@@ -68,25 +70,45 @@ def enqueue_command(
 @click.option("--limit", type=int, default=100, show_default=True, help="Most items to process.")
 @click.option("--action", "actions", type=click.Choice(ACTIONS), multiple=True)
 @click.option("--concurrency", type=int, default=8, show_default=True)
-def process_command(limit: int, actions: tuple[str, ...], concurrency: int) -> None:
+@click.option(
+    "--lease-seconds",
+    type=int,
+    default=600,
+    show_default=True,
+    help="How long claimed items stay this worker's if it dies.",
+)
+def process_command(
+    limit: int, actions: tuple[str, ...], concurrency: int, lease_seconds: int
+) -> None:
     """Process due queue items once, then exit."""
+    from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
     from heratio_doi_pipelines.queue.processor import process_queue
 
     doi_engine = cached_engine(doi_db_url())
-    with click.progressbar(length=limit, label="processing queue") as bar:
-        report = process_queue(
-            doi_engine,
-            cached_engine(catalogue_db_url()),
-            overrides=env_overrides(),
-            limit=limit,
-            actions=list(actions) or None,
-            concurrency=concurrency,
-            progress=lambda _outcome: bar.update(1),
-        )
+    overrides = env_overrides()
+    require_tables(doi_engine)
+    notifier = notifier_from_settings(notification_settings(doi_engine, overrides))
+    try:
+        with click.progressbar(length=limit, label="processing queue") as bar:
+            report = process_queue(
+                doi_engine,
+                cached_engine(catalogue_db_url()),
+                overrides=overrides,
+                limit=limit,
+                actions=list(actions) or None,
+                concurrency=concurrency,
+                lease=timedelta(seconds=lease_seconds),
+                listener=notifier,
+                progress=lambda _outcome: bar.update(1),
+            )
+    finally:
+        mail = notifier.flush() if notifier else None
     click.echo(report.summary())
     for outcome in report.outcomes:
         if outcome.status in ("failed", "retry"):
             click.echo(f"  record {outcome.record_id} ({outcome.action}): {outcome.message}")
+    if mail is not None and (mail.sent or mail.failed):
+        click.echo(f"mail: {mail.summary()}", err=not mail.ok)
     if report.auth_error:
         raise SystemExit(2)
 

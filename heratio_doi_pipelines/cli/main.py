@@ -24,6 +24,18 @@ def _register() -> None:
     from heratio_doi_pipelines.cli.demo import demo_command
 
     main.add_command(demo_command)
+    from heratio_doi_pipelines.cli.emulator import emulator
+
+    main.add_command(emulator)
+    from heratio_doi_pipelines.cli import reports
+
+    reports.register(main)
+    from heratio_doi_pipelines.cli.metadata import metadata_command
+
+    main.add_command(metadata_command)
+    from heratio_doi_pipelines.cli.sample import sample_command
+
+    main.add_command(sample_command)
 
 
 _register()

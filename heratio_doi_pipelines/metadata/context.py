@@ -128,13 +128,22 @@ def format_doi(
 
 
 class SettingsLike(Protocol):
-    prefix: str
-    publisher: str
-    base_url: str
-    suffix_pattern: str
-    resource_type: str
-    register_drafts: bool
-    xml_mode: bool
+    """What ``context_from_settings`` reads (``heratio_doi_pipelines.settings.DoiSettings``)."""
+
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def publisher(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def suffix_pattern(self) -> str: ...
+    @property
+    def resource_type(self) -> str: ...
+    @property
+    def register_drafts(self) -> bool: ...
+    @property
+    def xml_mode(self) -> bool: ...
 
 
 def context_from_settings(

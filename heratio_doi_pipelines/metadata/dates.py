@@ -5,7 +5,8 @@ free-text display date in ``event_i18n.date``. DataCite wants W3CDTF dates, rang
 ``start/end`` (RKMS-ISO8601). Rules:
 
 - ``1890-05-17`` kept; ``1890-05-00`` -> ``1890-05``; ``1890-00-00`` -> ``1890``;
-  ``0000-00-00`` (and any year 0000) -> no date; a time part (``1890-05-17 00:00:00``) is cut;
+  ``0000-00-00`` (any year 0000), ``n.d.``, ``undated`` -> no date, silently; a time part
+  (``1890-05-17 00:00:00``) is cut;
 - an impossible day or month (``1890-02-30``, ``1890-13-01``) is cut back to what is valid
   (``1890-02``, ``1890``) with a warning;
 - start and end both present -> ``start/end``; equal -> one date; end before start -> the two
@@ -42,6 +43,7 @@ _RANGE = re.compile(
 _DECADE = re.compile(r"^(\d{3})0'?s$", re.IGNORECASE)
 _OPEN_DIGITS = re.compile(r"^(\d{2,3})(-{1,2}|\?{1,2}|[xu]{1,2})$", re.IGNORECASE)
 _CENTURY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)\s+(?:century|c\.?)$", re.IGNORECASE)
+_ALL_ZERO = re.compile(r"^[0\s/-]+$")
 _NO_DATE = frozenset(
     {"n.d.", "n.d", "nd", "s.d.", "s.d", "undated", "no date", "unknown", "sans date"}
 )
@@ -127,7 +129,7 @@ def parse_display_date(text: str, label: str, warnings: list[str]) -> DateValue 
         information = CIRCA
         body = body[circa.end() :]
     body = body.strip().strip("[]()").strip()
-    if body.lower() in _NO_DATE:
+    if body.lower() in _NO_DATE or _ALL_ZERO.match(body):
         return None
     body = body.rstrip(".").strip()
     local: list[str] = []

@@ -82,20 +82,30 @@ _BOX_KEYS = ("westBoundLongitude", "eastBoundLongitude", "southBoundLatitude", "
 _RELATED_ITEM_TEXT = ("volume", "issue", "firstPage", "lastPage", "publisher", "edition")
 
 
+_TAGS: dict[str, str] = {}
+
+
 def _q(name: str) -> str:
-    return f"{{{NS}}}{name}"
+    tag = _TAGS.get(name)
+    if tag is None:
+        tag = _TAGS[name] = f"{{{NS}}}{name}"
+    return tag
 
 
 def _text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
-    return remove_illegal_chars(str(value))
+    return value if isinstance(value, str) else str(value)
 
 
 def _sub(parent: etree._Element, name: str, text: Any = None) -> etree._Element:
     element = etree.SubElement(parent, _q(name))
     if text is not None:
-        element.text = _text(text)
+        value = _text(text)
+        try:
+            element.text = value
+        except ValueError:  # characters XML cannot hold: drop them rather than fail
+            element.text = remove_illegal_chars(value)
     return element
 
 
@@ -103,7 +113,11 @@ def _set_attrs(element: etree._Element, data: dict[str, Any], pairs: Iterable[tu
     for key, attr in pairs:
         value = data.get(key)
         if value is not None and value != "":
-            element.set(attr, _text(value))
+            text = _text(value)
+            try:
+                element.set(attr, text)
+            except ValueError:
+                element.set(attr, remove_illegal_chars(text))
 
 
 def _wrap(parent: etree._Element, name: str, items: Any) -> etree._Element | None:
@@ -212,8 +226,10 @@ def _related_items(parent: etree._Element, items: list[dict[str, Any]]) -> None:
 
 
 def _year(value: Any) -> str:
-    text = str(value).strip()
-    return text.zfill(4) if text.isdigit() else text
+    """Years before 1000 as four digits (``950`` -> ``0950``); text is left for the XSD to judge."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9999:
+        return f"{value:04d}"
+    return str(value).strip()
 
 
 def build_tree(attributes: dict[str, Any]) -> etree._Element:
@@ -236,7 +252,7 @@ def build_tree(attributes: dict[str, Any]) -> etree._Element:
     types = a.get("types") or {}
     resource_type = _sub(root, "resourceType", types.get("resourceType") or "")
     if types.get("resourceTypeGeneral"):
-        resource_type.set("resourceTypeGeneral", _text(types["resourceTypeGeneral"]))
+        _set_attrs(resource_type, types, (("resourceTypeGeneral", "resourceTypeGeneral"),))
 
     if (wrapper := _wrap(root, "subjects", a.get("subjects"))) is not None:
         for subject in a["subjects"]:

@@ -13,7 +13,6 @@ The rules that make minting exactly-once:
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +28,12 @@ from heratio_doi_pipelines.datacite.errors import (
     NotFoundError,
     StateMismatchError,
 )
-from heratio_doi_pipelines.metadata import MetadataContext, Payload, build_payload
+from heratio_doi_pipelines.metadata import (
+    Payload,
+    build_payload,
+    context_from_settings,
+    payload_for_send,
+)
 from heratio_doi_pipelines.queue.actions import (
     DEACTIVATE,
     DEFAULT_TARGET_STATE,
@@ -75,19 +79,6 @@ class Outcome:
 
 class PermanentFailure(Exception):
     """The item cannot succeed as things stand (bad metadata, no DOI to update, ...)."""
-
-
-def metadata_context(settings: DoiSettings, now: datetime) -> MetadataContext:
-    return MetadataContext(
-        prefix=settings.prefix,
-        suffix_pattern=settings.suffix_pattern,
-        publisher=settings.publisher,
-        resource_type_general=settings.resource_type,
-        base_url=settings.base_url,
-        year=now.year,
-        register_drafts=settings.register_drafts,
-        xml_mode=settings.xml_mode,
-    )
 
 
 class ItemRunner:
@@ -260,18 +251,18 @@ class ItemRunner:
     # --- helpers ----------------------------------------------------------------------------
 
     def _payload(self, record: CatalogueRecord, doi: str | None) -> Payload:
-        payload = build_payload(record, metadata_context(self.settings, self.now()), doi)
+        try:
+            context = context_from_settings(self.settings, year=self.now().year)
+            payload = build_payload(record, context, doi)
+        except ValueError as exc:  # prefix or suffix pattern: a configuration error
+            raise PermanentFailure(f"DOI configuration: {exc}") from exc
         if payload.errors:
             raise PermanentFailure("invalid metadata: " + "; ".join(payload.errors))
         return payload
 
     def _attributes(self, payload: Payload, *, event: str | None) -> dict[str, Any]:
-        attributes = dict(payload.attributes)
-        if event:
-            attributes["event"] = event
-        if self.settings.xml_mode and payload.xml:
-            attributes["xml"] = base64.b64encode(payload.xml).decode("ascii")
-        return attributes
+        body = payload_for_send(payload, event=event, xml_mode=self.settings.xml_mode)
+        return dict(body["data"]["attributes"])
 
     def _row(self, item: ClaimedItem) -> DoiRow:
         with self.engine.connect() as conn:

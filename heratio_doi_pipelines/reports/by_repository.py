@@ -24,6 +24,7 @@ from heratio_doi_pipelines.reports.catalogue_lookup import (
     merge_counts,
     record_repositories,
     repository_names,
+    require_catalogue,
 )
 from heratio_doi_pipelines.store.tables import ahg_doi
 
@@ -90,6 +91,7 @@ def repository_counts(
 ) -> dict[int | None, Counter[str]]:
     """DOI counts by ``ahg_doi.status`` for each holding repository id (``None``: none)."""
     catalogue_engine = catalogue_engine or doi_engine
+    require_catalogue(catalogue_engine)
     if same_database(doi_engine, catalogue_engine):
         grouped = _grouped_in_one_database(doi_engine)
     else:
@@ -112,6 +114,8 @@ def repository_report(
     fallback_culture: str = "en",
 ) -> pd.DataFrame:
     """One row per holding repository with its DOIs per state; most DOIs first.
+
+    DOIs without a holding repository come last, on one row with no repository id.
 
     Columns: repository_id, repository_code, repository_name, findable, registered, draft,
     failed, tombstone, total. ``total`` counts every DOI, including states outside the
@@ -142,6 +146,9 @@ def repository_report(
     frame["repository_id"] = frame["repository_id"].astype("Int64")
     for column in [*STATE_COLUMNS, "total"]:
         frame[column] = frame[column].astype("int64")
+    frame["_unassigned"] = frame["repository_id"].isna()
     frame["_sort_name"] = frame["repository_name"].fillna("").str.casefold()
-    frame = frame.sort_values(["total", "_sort_name"], ascending=[False, True], kind="stable")
-    return frame.drop(columns="_sort_name").reset_index(drop=True)
+    frame = frame.sort_values(
+        ["_unassigned", "total", "_sort_name"], ascending=[True, False, True], kind="stable"
+    )
+    return frame.drop(columns=["_unassigned", "_sort_name"]).reset_index(drop=True)

@@ -22,6 +22,7 @@ from heratio_doi_pipelines.catalogue.atom_tables import (
     information_object_i18n,
     repository,
 )
+from heratio_doi_pipelines.errors import HeratioDoiError
 
 # AtoM's root information object: never a real record, the parent of every top level.
 ROOT_ID = 1
@@ -30,6 +31,16 @@ LOOKUP_CHUNK = 1000
 MAX_DEPTH = 64
 
 K = TypeVar("K")
+
+
+class CatalogueMissingError(HeratioDoiError):
+    """A report needs the catalogue, and its tables are not in the configured database."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "catalogue tables (information_object, repository) not found: point "
+            "HERATIO_CATALOGUE_DB_URL at the AtoM/Heratio database"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,12 @@ def _pick_culture(
 def has_catalogue(engine: sa.Engine) -> bool:
     """Whether the catalogue tables exist, so DOI views can still work without them."""
     return sa.inspect(engine).has_table(information_object.name)
+
+
+def require_catalogue(engine: sa.Engine) -> None:
+    """Raise ``CatalogueMissingError`` unless the catalogue tables exist."""
+    if not has_catalogue(engine):
+        raise CatalogueMissingError()
 
 
 def record_titles(

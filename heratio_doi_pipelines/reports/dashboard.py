@@ -55,7 +55,7 @@ def titles_if_available(
     return record_titles(catalogue_engine, record_ids, fallback_culture)
 
 
-def doi_counts(engine: sa.Engine) -> dict[str, int]:
+def dashboard_counts(engine: sa.Engine) -> dict[str, int]:
     """Total DOIs, DOIs per dashboard state, and queue items pending or in progress.
 
     Heratio's ``deleted`` counts as ``tombstone``; ``pending`` includes items a worker
@@ -122,6 +122,6 @@ def dashboard(
 ) -> Dashboard:
     """What the seed's DOI dashboard shows: live counts and the ten newest DOIs."""
     return Dashboard(
-        counts=doi_counts(engine),
+        counts=dashboard_counts(engine),
         recent=recent_dois(engine, catalogue_engine, RECENT_LIMIT, fallback_culture),
     )

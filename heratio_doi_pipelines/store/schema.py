@@ -253,7 +253,7 @@ def _seed_doi_settings(conn: sa.Connection) -> list[str]:
             sa.select(ahg_settings.c.setting_key).where(ahg_settings.c.setting_key.in_(keys))
         )
     )
-    rows = [
+    rows: list[dict[str, str | None]] = [
         {
             "setting_key": key,
             "setting_value": value,
@@ -266,4 +266,4 @@ def _seed_doi_settings(conn: sa.Connection) -> list[str]:
     ]
     if rows:
         conn.execute(sa.insert(ahg_settings), rows)
-    return [row["setting_key"] for row in rows]
+    return [key for key, *_ in DOI_SETTING_DEFAULTS if key not in present]

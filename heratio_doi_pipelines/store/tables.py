@@ -153,7 +153,7 @@ ahg_settings = sa.Table(
     sa.Column("setting_group", sa.String(50), nullable=True, server_default="general"),
     sa.Column("description", sa.String(255), nullable=True),
     sa.Column("is_sensitive", sa.Boolean, nullable=False, server_default=sa.false()),
-    # Listed for Heratio but missing from its core install SQL: added when an adopted table lacks it.
+    # Listed for Heratio but absent from its core install SQL: added when an adopted table lacks it
     sa.Column("is_locked", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_by", sa.Integer, nullable=True),
     sa.Column("updated_at", sa.DateTime, nullable=True),
@@ -245,3 +245,48 @@ ahg_place_coords = sa.Table(
 
 # The tables every entry point needs before it can do anything.
 CORE_TABLES = ("ahg_doi", "ahg_doi_queue", "ahg_doi_log")
+
+
+# --- Pipeline tables (not Heratio's) ----------------------------------------------------------
+# Heratio has no equivalent; the pipeline creates and owns them and Heratio never reads them.
+
+# pipeline: daily usage counts per contributing source, so re-reading an access log replaces
+# its own contribution instead of adding to it. source_key is "log:<sha256 of the log's first
+# line>" for a web-server log (stable across rotation and compression) or "capture" for hits
+# recorded live by the web layer. The daily ahg_datacite_event totals are sums over sources.
+heratio_doi_usage_count = sa.Table(
+    "heratio_doi_usage_count",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_key", sa.String(80), nullable=False),
+    sa.Column("doi", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # view | download
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unique_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated_at", sa.DateTime, nullable=True),
+    sa.UniqueConstraint("source_key", "doi", "kind", "day", name="uq_heratio_doi_usage_count"),
+    sa.Index("idx_heratio_doi_usage_count_day", "day", "doi"),
+)
+
+# pipeline: one COUNTER usage report per month, under a stable report id (a UUID, as DataCite
+# requires), so re-submitting a month updates the same report at DataCite.
+heratio_doi_usage_report = sa.Table(
+    "heratio_doi_usage_report",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.String(7), nullable=False, unique=True),  # YYYY-MM
+    sa.Column("report_id", sa.String(36), nullable=False, unique=True),
+    # built | pending (202, DataCite validating) | accepted | rejected | failed
+    sa.Column("status", sa.String(20), nullable=False, server_default="built"),
+    sa.Column("datasets", sa.Integer, nullable=True),
+    sa.Column("payload_hash", sa.String(64), nullable=True),
+    sa.Column("response_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("submitted_at", sa.DateTime, nullable=True),
+    sa.Column("checked_at", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=True, server_default=_now()),
+    sa.Column("updated_at", sa.DateTime, nullable=True),
+)
+
+USAGE_TABLES = ("heratio_doi_usage_count", "heratio_doi_usage_report")

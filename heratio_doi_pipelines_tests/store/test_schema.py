@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -49,7 +52,9 @@ def test_second_init_changes_nothing(engine: sa.Engine) -> None:
 
     assert not report.changed
     assert report.created_tables == report.added_columns == report.seeded_settings == []
-    assert report.lines() == [f"Schema is up to date (revision {head_revision()}); nothing changed."]
+    assert report.lines() == [
+        f"Schema is up to date (revision {head_revision()}); nothing changed."
+    ]
 
 
 def test_migrated_schema_matches_the_tables_module(engine: sa.Engine) -> None:
@@ -58,7 +63,8 @@ def test_migrated_schema_matches_the_tables_module(engine: sa.Engine) -> None:
         context = MigrationContext.configure(
             conn,
             opts={
-                "compare_type": False,
+                "compare_type": True,
+                "compare_server_default": True,
                 "include_name": lambda name, type_, _p: type_ != "table" or name in metadata.tables,
             },
         )
@@ -151,3 +157,26 @@ def test_init_recreates_a_table_dropped_after_it_was_stamped(engine: sa.Engine) 
     require_tables(engine)
     with engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(ahg_doi)) == 1
+
+
+def test_concurrent_inits_create_the_tables_once(db_url: str) -> None:
+    """Two processes may start at once (a worker and the CLI): init is serialised."""
+    engines = [make_engine(db_url) for _ in range(2)]
+    for eng in engines:
+        # Connect up front: this test is about init, not about two first connections racing.
+        with eng.connect():
+            pass
+    barrier = threading.Barrier(len(engines))
+
+    def run(eng: sa.Engine) -> list[str]:
+        barrier.wait()
+        return init_database(eng).created_tables
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(engines)) as pool:
+            created = list(pool.map(run, engines))
+    finally:
+        for eng in engines:
+            eng.dispose()
+
+    assert sorted(created, key=len) == [[], ALL_TABLES]

@@ -40,7 +40,9 @@ class PostgresServer:
         )
         try:
             with admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+                conn.exec_driver_sql(
+                    f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"
+                )
             try:
                 url = sa.make_url(self.admin_url).set(database=name)
                 yield url.render_as_string(hide_password=False)
@@ -113,18 +115,23 @@ def _start(pg_ctl: str, data: Path, sockets: Path, log: Path, cwd: Path) -> int:
 def _stop(pg_ctl: str, data: Path, cwd: Path) -> None:
     for mode in ("fast", "immediate"):
         cmd = [pg_ctl, "-D", str(data), "-m", mode, "-w", "-t", "30", "stop"]
-        if subprocess.run(_as_server_user(cmd), cwd=cwd, capture_output=True, check=False).returncode == 0:
+        result = subprocess.run(_as_server_user(cmd), cwd=cwd, capture_output=True, check=False)
+        if result.returncode == 0:
             return
 
 
 def _run(cmd: list[str], cwd: Path) -> None:
-    result = subprocess.run(_as_server_user(cmd), cwd=cwd, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        _as_server_user(cmd), cwd=cwd, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
 
 
 def _tool(name: str) -> str:
-    path = shutil.which(name)
+    """A PostgreSQL program from PATH, else from Debian's versioned directory (not on PATH)."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    path = shutil.which(name) or (str(candidates[0]) if candidates else None)
     if path is None:
         raise RuntimeError(
             f"{name} not found on PATH: install PostgreSQL 15 or set {PG_URL_ENV} to a server"

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import logging
 import math
+import socket
+import struct
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,10 +33,9 @@ logger = logging.getLogger(__name__)
 
 STATE_FLUSH_SECONDS = 0.5
 HTML_FAULTS = {
-    502: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-    503: "<html><head><title>503 Service Unavailable</title></head>"
-    "<body><h1>503 Service Temporarily Unavailable</h1></body></html>",
-    403: "<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>",
+    code: f"<html><head><title>{code} {text}</title></head>"
+    f"<body><h1>{code} {text}</h1></body></html>"
+    for code, text in ((502, "Bad Gateway"), (503, "Service Unavailable"), (403, "Forbidden"))
 }
 
 
@@ -119,12 +120,16 @@ class EmulatorApp:
                 return
 
         fault = ctx.faults.choose(method, path)
-        if ctx.latency_ms > 0:
-            await asyncio.sleep(ctx.latency_ms / 1000)
-        if fault is None:
-            status = await self._respond(scope, receive, send)
-        else:
-            status = await self._respond_with_fault(fault, scope, receive, send)
+        ctx.stats.enter()
+        try:
+            if ctx.latency_ms > 0:
+                await asyncio.sleep(ctx.latency_ms / 1000)
+            if fault is None:
+                status = await self._respond(scope, receive, send)
+            else:
+                status = await self._respond_with_fault(fault, scope, receive, send)
+        finally:
+            ctx.stats.leave()
         ctx.stats.record(method, status)
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> str:
@@ -195,6 +200,11 @@ class EmulatorApp:
         if transport is None:
             raise RuntimeError("dropping a connection needs the emulator's uvicorn server")
         if reset:
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                # Linger 0: closing sends a TCP RST instead of a FIN.
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
         else:
             transport.close()

@@ -1,4 +1,4 @@
-"""Who is calling: repository basic auth, a Bearer token, nobody, or someone with bad credentials."""
+"""Who is calling: repository basic auth, a Bearer token, nobody, or bad credentials."""
 
 from __future__ import annotations
 

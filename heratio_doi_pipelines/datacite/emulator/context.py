@@ -60,9 +60,14 @@ class EmulatorContext:
         self.state = EmulatorState()
         self.stats = EmulatorStats()
         self.faults = FaultPlan(config.faults, config.fault_script, config.fault_seed)
-        self.latency_ms = float(config.latency_ms)
         self.rate_limit: tuple[int, float] | None = None
         self.limiter: RollingWindowLimiter | None = None
+        self.restore_settings()
+
+    def restore_settings(self) -> None:
+        """Put every run-time knob back to the start-up configuration."""
+        config = self.config
+        self.latency_ms = float(config.latency_ms)
         self.rate_limit_retry_after = config.rate_limit_retry_after
         self.events_accept_basic_auth = config.events_accept_basic_auth
         self.report_mode = config.report_mode
@@ -150,9 +155,15 @@ class EmulatorContext:
         reports: bool = True,
         stats: bool = True,
         faults: bool = True,
+        settings: bool = True,
     ) -> None:
-        """Forget state, counters and faults (each optional); the rate-limit window restarts too."""
+        """Back to how it started: state, counters, faults and run-time settings (each optional).
+
+        The rate-limit window restarts with the counters.
+        """
         self.state.clear(dois=dois, events=events, reports=reports)
+        if settings:
+            self.restore_settings()
         if stats:
             self.stats.reset()
             self.faults.reset_counts()

@@ -15,7 +15,7 @@ from heratio_doi_pipelines.datacite.emulator.context import EmulatorContext
 from heratio_doi_pipelines.datacite.emulator.faults import faults_from_json
 from heratio_doi_pipelines.datacite.emulator.responses import parse_json
 
-RESET_PARTS = ("dois", "events", "reports", "stats", "faults")
+RESET_PARTS = ("dois", "events", "reports", "stats", "faults", "settings")
 
 
 def _bad_request(message: str) -> JSONResponse:
@@ -48,7 +48,7 @@ class ControlRoutes:
         return JSONResponse(self.ctx.stats_snapshot())
 
     async def faults(self, request: Request) -> Response:
-        """POST replaces the plan: ``{"rules": [...], "script": [...], "seed": n}``; DELETE clears."""
+        """POST replaces the plan (``{"rules": [...], "script": [...], "seed": n}``)."""
         if request.method == "DELETE":
             self.ctx.faults.clear()
         elif request.method == "POST":
@@ -76,8 +76,7 @@ class ControlRoutes:
         return JSONResponse(self.ctx.settings())
 
     async def reset(self, request: Request) -> Response:
-        """Forget DOIs, events, reports, counters and faults; a body can keep some, e.g.
-        ``{"dois": false}``."""
+        """Back to the start-up state; a body can keep parts, e.g. ``{"dois": false}``."""
         body = await self._body(request)
         if body is None:
             return _bad_request("body must be a JSON object")

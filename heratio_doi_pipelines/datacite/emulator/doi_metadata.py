@@ -215,7 +215,7 @@ def _publisher_name(value: Any) -> Any:
 
 
 def registration_errors(uid: str, url: Any, attributes: Mapping[str, Any]) -> list[dict[str, str]]:
-    """DataCite's 422 entries for a DOI that is or becomes registered/findable (one per attribute)."""
+    """DataCite's 422 entries for a DOI that is or becomes registered/findable."""
     problems: list[tuple[str, str]] = []
     if _is_blank(url):
         problems.append(("url", BLANK))

@@ -95,7 +95,7 @@ def _encode_cursor(sequence: int) -> str:
 
 
 def _decode_cursor(token: str) -> int | None:
-    """The sequence after which a page starts; ``1``/empty means the first page (DataCite's idiom)."""
+    """The sequence a page starts after; ``1`` means the first page (DataCite's idiom)."""
     if token in ("", "1"):
         return 0
     try:
@@ -329,7 +329,7 @@ class DoiRoutes:
         merged = dict(existing.attributes) if existing else {}
         merged.update(xml_attributes)
         merged.update(metadata)  # JSON attributes sent alongside override the XML
-        url = attributes["url"] if "url" in attributes else (existing.url if existing else None)
+        url = attributes.get("url", existing.url if existing else None)
         state = next_state(existing.state if existing else "draft", attributes.get("event"))
 
         if state != "draft":

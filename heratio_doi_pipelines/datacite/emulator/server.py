@@ -75,13 +75,17 @@ class EmulatorHandle:
         reports: bool = True,
         stats: bool = True,
         faults: bool = True,
+        settings: bool = True,
     ) -> None:
-        """Forget state, counters and faults (each optional)."""
-        self.app.ctx.reset(dois=dois, events=events, reports=reports, stats=stats, faults=faults)
+        """Back to how it started: state, counters, faults, run-time settings (each optional)."""
+        self.app.ctx.reset(
+            dois=dois, events=events, reports=reports, stats=stats, faults=faults, settings=settings
+        )
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -141,10 +145,13 @@ def serve(
     ``on_ready`` receives as the URL once the socket is bound."""
     app = EmulatorApp(config or EmulatorConfig())
     sock = _bind(host, port)
-    url = f"http://{host}:{sock.getsockname()[1]}"
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{sock.getsockname()[1]}"
     if on_ready is not None:
         on_ready(url)
     try:
         _server(app, log_level=log_level).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl+C after its clean shutdown; that is a normal exit here
     finally:
         sock.close()

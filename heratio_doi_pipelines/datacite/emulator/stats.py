@@ -12,6 +12,7 @@ class EmulatorStats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.in_flight = 0
         self.reset()
 
     def reset(self) -> None:
@@ -23,6 +24,17 @@ class EmulatorStats:
             self.dois_created = 0
             self.rate_limited = 0
             self.total = 0
+            self.max_in_flight = self.in_flight
+
+    def enter(self) -> None:
+        """A request started; tracks the peak concurrency the server actually saw."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def record(self, method: str, status: str) -> None:
         """One finished request; ``status`` is the code as text, or ``dropped``."""
@@ -55,6 +67,8 @@ class EmulatorStats:
                 "requests_by_status": dict(self.by_status),
                 "dois_created": self.dois_created,
                 "rate_limited": self.rate_limited,
+                "in_flight": self.in_flight,
+                "max_in_flight": self.max_in_flight,
                 "events": dict(self.events),
                 "reports": dict(self.reports),
             }

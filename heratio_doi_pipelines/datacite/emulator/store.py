@@ -77,7 +77,7 @@ class ReportRecord:
 
 
 class EmulatorState:
-    """Everything the emulator remembers; guarded by ``lock`` so tests may read it from their thread."""
+    """Everything the emulator remembers; ``lock`` lets tests read it from their thread."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()

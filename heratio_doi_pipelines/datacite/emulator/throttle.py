@@ -1,4 +1,4 @@
-"""Rolling-window request counting: DataCite's per-IP rate limit, and the peak rate clients reach."""
+"""Rolling-window counting: DataCite's per-IP rate limit, and the peak rate clients reach."""
 
 from __future__ import annotations
 

@@ -1,17 +1,25 @@
 """DOIs at DataCite: each asset processes the due queue items of one action in one batch."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: Dagster 1.13 reads an asset's ``config``
+# annotation as written, and cannot resolve it from a string.
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.notify import (
+    NotifierReport,
+    notification_settings,
+    notifier_from_settings,
+)
 from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.processor import ProcessReport, process_queue
 from heratio_doi_pipelines.queue.sync import run_sync
 from heratio_doi_pipelines.settings import env_overrides
+from heratio_doi_pipelines.store.schema import require_tables
 
 # Whole-step failures (DataCite down) retry on the queue's own schedule: 5, 10, 15 minutes.
 DATACITE_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=300, backoff=dg.Backoff.LINEAR)
@@ -29,19 +37,32 @@ def _process(
     datacite: DataCiteSettings,
     actions: list[str],
 ) -> dg.MaterializeResult:
-    report = process_queue(
-        heratio_db.doi_engine(),
-        heratio_db.catalogue_engine(),
-        overrides={**env_overrides(), **datacite.overrides()},
-        limit=config.limit,
-        actions=actions,
-        concurrency=config.concurrency,
-    )
+    doi_engine = heratio_db.doi_engine()
+    overrides = {**env_overrides(), **datacite.overrides()}
+    require_tables(doi_engine)
+    notifier = notifier_from_settings(notification_settings(doi_engine, overrides))
+    try:
+        report = process_queue(
+            doi_engine,
+            heratio_db.catalogue_engine(),
+            overrides=overrides,
+            limit=config.limit,
+            actions=actions,
+            concurrency=config.concurrency,
+            listener=notifier,
+        )
+    finally:
+        # Mail for what was done, even when the batch broke off; mail never fails the step.
+        mail = notifier.flush() if notifier else NotifierReport()
     context.log.info(report.summary())
     for outcome in report.outcomes:
         if outcome.status in ("failed", "retry"):
             context.log.warning(f"record {outcome.record_id}: {outcome.message}")
+    for error in mail.errors:
+        context.log.warning(f"notification mail not sent: {error}")
     metadata = report_metadata(report)
+    metadata["emails_sent"] = dg.MetadataValue.int(mail.sent)
+    metadata["email_errors"] = dg.MetadataValue.int(mail.failed)
     if report.auth_error:
         raise dg.Failure(
             description=f"DataCite authentication failed; the batch stopped: {report.auth_error}",
@@ -77,7 +98,7 @@ def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
     return metadata
 
 
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "group_name": "datacite",
     "kinds": {"api"},
     "owners": ["team:digital-preservation"],

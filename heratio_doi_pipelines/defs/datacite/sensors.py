@@ -1,8 +1,10 @@
-"""Sensors that turn due queue items into batched runs (one run per batch, never per item)."""
+"""Sensors that turn due queue items into batched runs (one run per batch, never per item),
+and the one that tells the ops mailbox when a run fails."""
 
 from __future__ import annotations
 
 import dagster as dg
+from dagster._utils.error import SerializableErrorInfo
 
 from heratio_doi_pipelines.defs.datacite.jobs import (
     deactivate_job,
@@ -10,9 +12,12 @@ from heratio_doi_pipelines.defs.datacite.jobs import (
     update_job,
     verify_job,
 )
-from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.notify import RunFailure, notification_settings, send_run_failure_mail
+from heratio_doi_pipelines.notify.run_failure import clip
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.claim import due_by_action
+from heratio_doi_pipelines.settings import env_overrides
 from heratio_doi_pipelines.store.errors import TablesMissingError
 
 JOB_FOR_ACTION = {
@@ -51,3 +56,56 @@ def pending_queue_sensor(
         return dg.SkipReason("no queue items are due")
     cursor = ",".join(sorted(r.run_key or "" for r in requests.values()))
     return dg.SensorResult(run_requests=list(requests.values()), cursor=cursor)
+
+
+def _root_error(error: SerializableErrorInfo | None) -> str:
+    """The innermost cause, without the stack: Dagster wraps user errors in its own."""
+    if error is None:
+        return ""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+def _step_errors(context: dg.RunFailureSensorContext) -> tuple[str, ...]:
+    errors = []
+    for event in context.get_step_failure_events():
+        data = event.step_failure_data
+        described = data.user_failure_data.description if data.user_failure_data else None
+        errors.append(f"{event.step_key}: {clip(described or _root_error(data.error))}")
+    return tuple(errors)
+
+
+def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
+    """What the ops mail says about a failed run: the Dagster failure message and the step
+    errors (the assets never put secrets in errors; the mail masks known secrets anyway)."""
+    run_error = _root_error(getattr(context.failure_event.event_specific_data, "error", None))
+    message = context.failure_event.message or ""
+    return RunFailure(
+        job_name=context.dagster_run.job_name,
+        run_id=context.dagster_run.run_id,
+        message="\n".join(part for part in (message, clip(run_error)) if part),
+        step_errors=_step_errors(context),
+    )
+
+
+@dg.run_failure_sensor(
+    name="run_failure_email_sensor",
+    monitor_all_code_locations=False,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="E-mails the ops mailbox (doi_failure_notify) with the job, run id and failure "
+    "message when a run of any job in this code location fails.",
+)
+def run_failure_email_sensor(
+    context: dg.RunFailureSensorContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+) -> None:
+    settings = notification_settings(
+        heratio_db.doi_engine, {**env_overrides(), **datacite.overrides()}
+    )
+    report = send_run_failure_mail(settings, run_failure(context))
+    if report is None:
+        context.log.info("no SMTP host or doi_failure_notify address: no failure mail")
+    elif report.ok:
+        context.log.info(f"failure of run {context.dagster_run.run_id} mailed to the ops mailbox")
+    else:
+        context.log.warning(f"failure mail not sent: {report.summary()}")

@@ -88,9 +88,10 @@ def add_missing_indexes(table: sa.Table) -> list[str]:
 def _detached(column: sa.Column) -> sa.Column:
     """A copy of a column not bound to any table, as ``op.add_column`` needs."""
     default = column.server_default
+    server_default = default.arg if isinstance(default, sa.DefaultClause) else None
     return sa.Column(
         column.name,
         column.type,
         nullable=column.nullable,
-        server_default=default.arg if isinstance(default, sa.DefaultClause) else None,
+        server_default=server_default,  # type: ignore[arg-type]
     )

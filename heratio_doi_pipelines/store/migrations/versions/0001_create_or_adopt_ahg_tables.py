@@ -12,6 +12,7 @@ columns listed as additive are added when missing; any other missing column is r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,7 +24,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # MySQL/MariaDB: the same engine and character set as Heratio's install SQL.
-_MYSQL = {
+_MYSQL: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_unicode_ci",

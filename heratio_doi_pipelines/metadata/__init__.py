@@ -1,0 +1,48 @@
+"""DataCite Kernel-4.7 metadata for catalogue records: mapping, XML, validation, payloads.
+
+Pure functions (no I/O except reading the vendored XSD once): a ``CatalogueRecord`` goes in,
+a ``Payload`` (JSON:API attributes, validated Kernel-4 XML, hash, warnings, errors) comes out.
+The normalisation rules are listed in the docstrings of ``mapping`` (block by block),
+``text``, ``dates``, ``identifiers``, ``language``, ``geo``, ``funding`` and ``context``.
+"""
+
+from heratio_doi_pipelines.metadata.batch import PayloadBatch, build_payloads, write_rejections_csv
+from heratio_doi_pipelines.metadata.context import (
+    DEFAULT_SUFFIX_PATTERN,
+    MetadataContext,
+    context_from_settings,
+    format_doi,
+    repository_code_for,
+)
+from heratio_doi_pipelines.metadata.kernel_xml import from_xml, to_xml
+from heratio_doi_pipelines.metadata.mapping import BuildResult, build_attributes
+from heratio_doi_pipelines.metadata.payload import (
+    Payload,
+    build_payload,
+    doi_for_record,
+    payload_for_send,
+    payload_hash,
+)
+from heratio_doi_pipelines.metadata.validation import kernel_schema, validate_xml
+
+__all__ = [
+    "DEFAULT_SUFFIX_PATTERN",
+    "BuildResult",
+    "MetadataContext",
+    "Payload",
+    "PayloadBatch",
+    "build_attributes",
+    "build_payload",
+    "build_payloads",
+    "context_from_settings",
+    "doi_for_record",
+    "format_doi",
+    "from_xml",
+    "kernel_schema",
+    "payload_for_send",
+    "payload_hash",
+    "repository_code_for",
+    "to_xml",
+    "validate_xml",
+    "write_rejections_csv",
+]

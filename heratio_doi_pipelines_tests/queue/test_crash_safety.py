@@ -1,0 +1,184 @@
+"""Exactly-once minting with real worker processes on a database server.
+
+Workers are separate processes (``support/worker.py``, the same service call as
+``heratio-doi process``) minting against the emulator over HTTP. One test SIGKILLs a worker at
+random moments of its batch, fifty times, and recovers each time after the lease; another
+runs four workers over one queue. Both check the emulator and ``ahg_doi`` for exactly one
+DOI per record, none lost, none left in processing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from heratio_doi_pipelines.catalogue.reader import CatalogueReader
+from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
+from heratio_doi_pipelines.clock import utcnow
+from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.metadata import MetadataContext, build_payload
+from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.processor import process_queue
+from heratio_doi_pipelines.store.schema import init_database
+from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log, ahg_doi_queue
+
+REPOSITORY_ID = "HERATIO.CRASH"
+PASSWORD = "crash-test-password"
+WORKER = [sys.executable, "-m", "heratio_doi_pipelines_tests.support.worker"]
+TRIALS = 50
+PER_TRIAL = 4
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorHandle]:
+    config = EmulatorConfig(repository_id=REPOSITORY_ID, password=PASSWORD, latency_ms=60)
+    with running_emulator(config) as handle:
+        yield handle
+
+
+def _worker_env(emulator: EmulatorHandle) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATACITE_URL=emulator.url,
+        DATACITE_REPOSITORY_ID=REPOSITORY_ID,
+        DATACITE_PASSWORD=PASSWORD,
+        DATACITE_PREFIX="10.5072",
+        HERATIO_BASE_URL="https://archive.example.org",
+    )
+    return env
+
+
+def _mintable_records(engine: sa.Engine, count: int) -> list[int]:
+    """Records whose metadata is valid, so each must end with exactly one findable DOI."""
+    reader = CatalogueReader(engine)
+    ctx = MetadataContext(
+        prefix="10.5072", publisher="Test", base_url="https://archive.example.org", year=2026
+    )
+    ids = []
+    for record in reader.read_records(reader.records_without_doi()):
+        if record.publication_status != "draft" and build_payload(record, ctx).ok:
+            ids.append(record.id)
+    assert len(ids) >= count, f"sample archive has only {len(ids)} mintable records"
+    return ids[:count]
+
+
+def _start_worker(url: str, env: dict[str, str], limit: int, lease_s: float) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [*WORKER, url, str(limit), "2", str(lease_s)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def _assert_exactly_once(engine: sa.Engine, emulator: EmulatorHandle, ids: list[int]) -> None:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ahg_doi.c.information_object_id, ahg_doi.c.doi, ahg_doi.c.status).where(
+                ahg_doi.c.information_object_id.in_(ids)
+            )
+        ).all()
+        queue = conn.execute(
+            sa.select(ahg_doi_queue.c.status, sa.func.count()).group_by(ahg_doi_queue.c.status)
+        ).all()
+    assert sorted(r.information_object_id for r in rows) == sorted(ids)
+    assert {r.status for r in rows} == {"findable"}
+    for row in rows:
+        remote = emulator.state.doi(row.doi)
+        assert remote is not None and remote.state == "findable"
+        assert remote.created_count == 1
+    assert dict(queue) == {"completed": dict(queue).get("completed", 0)}
+
+
+def test_sigkill_at_random_points_never_loses_or_duplicates_a_doi(
+    server_db_url: str, emulator: EmulatorHandle
+) -> None:
+    engine = make_engine(server_db_url)
+    init_database(engine)
+    generate_sample_archive(engine, records=TRIALS * PER_TRIAL * 2, seed=5)
+    ids = _mintable_records(engine, TRIALS * PER_TRIAL)
+    env = _worker_env(emulator)
+    overrides = {
+        "datacite_url": emulator.url,
+        "repository_id": REPOSITORY_ID,
+        "password": PASSWORD,
+        "base_url": "https://archive.example.org",
+    }
+    rng = random.Random(20261126)
+    killed_mid_batch = 0
+    worker = _start_worker(server_db_url, env, PER_TRIAL, 0.5)
+    for trial in range(TRIALS):
+        batch = ids[trial * PER_TRIAL : (trial + 1) * PER_TRIAL]
+        enqueue(engine, "mint", batch)
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+        time.sleep(rng.uniform(0.0, 0.35))
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGKILL)
+            killed_mid_batch += 1
+        worker.wait()
+        # the next worker starts up while this trial recovers
+        next_worker = _start_worker(server_db_url, env, PER_TRIAL, 0.5) if trial + 1 < TRIALS else None
+        # restart after the lease has lapsed: every item of the dead worker is due again
+        process_queue(
+            engine,
+            engine,
+            overrides=overrides,
+            limit=100,
+            now=lambda: utcnow() + timedelta(seconds=2),
+        )
+        _assert_exactly_once(engine, emulator, ids[: (trial + 1) * PER_TRIAL])
+        if next_worker is not None:
+            worker = next_worker
+    assert killed_mid_batch >= TRIALS // 2
+    assert emulator.stats()["dois_created"] == TRIALS * PER_TRIAL
+    engine.dispose()
+
+
+def test_four_workers_process_each_item_exactly_once(
+    server_db_url: str, emulator: EmulatorHandle
+) -> None:
+    engine = make_engine(server_db_url)
+    init_database(engine)
+    generate_sample_archive(engine, records=240, seed=9)
+    ids = _mintable_records(engine, 160)
+    enqueue(engine, "mint", ids)
+    env = _worker_env(emulator)
+    workers = [_start_worker(server_db_url, env, 1000, 600) for _ in range(4)]
+    for proc in workers:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    outputs = [proc.communicate(timeout=120)[0] for proc in workers]
+    assert all(proc.returncode == 0 for proc in workers), outputs
+    _assert_exactly_once(engine, emulator, ids)
+    with engine.connect() as conn:
+        mints = conn.execute(
+            sa.select(ahg_doi_log.c.information_object_id, sa.func.count())
+            .where(ahg_doi_log.c.action == "mint")
+            .group_by(ahg_doi_log.c.information_object_id)
+        ).all()
+        claimed_by = conn.execute(
+            sa.select(sa.func.count(sa.distinct(ahg_doi_queue.c.id)))
+            .where(ahg_doi_queue.c.status == "completed")
+        ).scalar_one()
+    assert sorted(r[0] for r in mints) == sorted(ids) and {r[1] for r in mints} == {1}
+    assert claimed_by == len(ids)
+    puts = emulator.stats()["requests"]["PUT"]
+    assert sum(puts.values()) == len(ids)
+    engine.dispose()
