@@ -15,7 +15,7 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def doi_db_url() -> str:
-    """URL of the database holding the ahg_* tables (``HERATIO_DOI_DB_URL``, default embedded SQLite)."""
+    """URL of the ahg_* tables (``HERATIO_DOI_DB_URL``, default the embedded SQLite file)."""
     return os.environ.get("HERATIO_DOI_DB_URL") or f"sqlite:///{data_dir() / 'heratio.db'}"
 
 

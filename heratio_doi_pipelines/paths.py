@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def data_dir() -> Path:
-    """The project's data folder (``HERATIO_DOI_DATA_DIR``, default ``./data``), created on demand."""
+    """The data folder (``HERATIO_DOI_DATA_DIR``, default ``./data``), created on demand."""
     path = Path(os.environ.get("HERATIO_DOI_DATA_DIR") or Path.cwd() / "data")
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -54,7 +54,11 @@ from heratio_doi_pipelines.store.dois import (
 )
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
-EVENT_FOR_STATE = {"findable": "publish", "registered": "register", "draft": None}
+EVENT_FOR_STATE: dict[str, str | None] = {
+    "findable": "publish",
+    "registered": "register",
+    "draft": None,
+}
 
 COMPLETED = "completed"
 SKIPPED = "skipped"
@@ -188,7 +192,7 @@ class ItemRunner:
                 ) from exc
             raise PermanentFailure(f"DOI {row.doi} is missing at DataCite") from exc
         expected = "registered" if row.status == "tombstone" else row.status
-        drift = {}
+        drift: dict[str, dict[str, str | None]] = {}
         if response.state != expected:
             drift["state"] = {"local": row.status, "datacite": response.state}
         if row.url and response.url != row.url:
