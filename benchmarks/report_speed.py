@@ -194,10 +194,12 @@ def build_archive(engine: sa.Engine, doi_rows: int, log_rows: int, now: datetime
     start = now - timedelta(days=30 * HISTORY_MONTHS)
     stamps = _stamps(start, now, STAMPS, dialect)
 
+    # Rows are appended as time passes, so ids and timestamps rise together, as in a live
+    # database; a state change may come a little later than the row it belongs to.
     def dois() -> Iterator[tuple[Any, ...]]:
         for n in range(doi_rows):
             state = STATES[n % len(STATES)]
-            created = stamps[rng.randrange(STAMPS)]
+            created = stamps[n * STAMPS // doi_rows]
             minted = None if state in ("failed", "draft") and n % 2 else created
             record_id = first_item + n
             yield (record_id, f"10.5072/bench/{record_id}", state, minted, created)
@@ -226,7 +228,7 @@ def build_archive(engine: sa.Engine, doi_rows: int, log_rows: int, now: datetime
                 "findable",
                 "findable",
                 details,
-                stamps[rng.randrange(STAMPS)],
+                stamps[n * STAMPS // log_rows],
             )
 
     _bulk_insert(

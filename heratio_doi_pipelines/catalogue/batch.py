@@ -15,9 +15,17 @@ table (``IN (...)`` lists chunked at ``IN_CHUNK`` ids), never one per record:
 15. parent DOIs from ahg_doi (in the DOI database when that is separate).
 
 So a batch of up to ``IN_CHUNK`` records costs at most 15 queries whatever its size; a query
-is skipped when it has nothing to look up (no ancestors lacking creators, a missing sidecar
+is skipped when it has nothing to look up (only top-level records, a missing sidecar
 table), and a derived id list (ancestors, actors) longer than ``IN_CHUNK`` adds one query per
 extra chunk. The one-off schema/settings probe is not part of a batch.
+
+Translated text is chosen per row: the record's source culture, then the reader's fallback
+culture, then the alphabetically first culture present. Actor and repository names prefer the
+actor's own source culture; subject/place/genre names the record's culture, the fallback,
+then the term's source culture (a term named only in some other culture is left out); level
+names the fallback culture first, the language ``auto_mint_levels`` is written in.
+``event.start_date``/``end_date`` are CAST to text in SQL, so zero-filled partial dates such
+as ``1890-00-00`` (invalid DATEs for a driver) arrive exactly as stored.
 
 Only SELECT/WITH statements are issued.
 """
@@ -718,15 +726,13 @@ class BatchReader:
                     if row.type_id == c.EVENT_CREATION and row.actor_id is not None
                 )
             )
-        ancestors_needed = sorted(
-            {
-                ancestor
-                for record_id in ids
-                if not own_creators[record_id]
-                for ancestor in chains[record_id][1:]
-            }
+        # Every ancestor, not only those of records without creators: an own creation event
+        # may point at a deleted actor, and then the ancestors' creators apply after all.
+        batch_ids = set(ids)
+        ancestors = sorted(
+            {a for record_id in ids for a in chains[record_id][1:] if a not in batch_ids}
         )
-        ancestor_creators = self._creation_actors(ancestors_needed) if ancestors_needed else {}
+        ancestor_creators = self._creation_actors(ancestors) if ancestors else {}
         creation_actors = {**ancestor_creators, **own_creators}
 
         repository_of: dict[int, int | None] = {}

@@ -13,7 +13,7 @@ import gzip
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 HUMAN_AGENTS = (
@@ -60,6 +60,7 @@ MALFORMED = (
     "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
     '192.0.2.1 - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" abc - "-" "-"',
 )
+REFERER = "https://catalogue.example.org/informationobject/browse"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -75,11 +76,22 @@ class SampleLogSummary:
     other: int = 0
 
 
-def _stamp(moment: datetime) -> str:
-    return (
-        f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment.year}:"
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} +0000"
-    )
+class _Stamps:
+    """Epoch seconds → ``01/Mar/2026:10:00:00 +0000`` without a datetime per line."""
+
+    def __init__(self) -> None:
+        self._days: dict[int, str] = {}
+
+    def __call__(self, epoch: float) -> str:
+        seconds = int(epoch)
+        day, tod = divmod(seconds, 86400)
+        prefix = self._days.get(day)
+        if prefix is None:
+            moment = datetime.fromtimestamp(day * 86400, UTC)
+            prefix = f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment.year}:"
+            self._days[day] = prefix
+        hour, rest = divmod(tod, 3600)
+        return f"{prefix}{hour:02d}:{rest // 60:02d}:{rest % 60:02d} +0000"
 
 
 def generate_access_log(
@@ -99,7 +111,11 @@ def generate_access_log(
         raise ValueError("a sample log needs at least one record page (slug) to view")
     rng = random.Random(seed)
     start = start or datetime(2026, 3, 1, tzinfo=UTC)
-    step = days * 86400.0 / max(lines, 1)
+    origin = start.timestamp()
+    stamp_of = _Stamps()
+    # double-click repeats (~2% of lines) add ~10 s each: keep the log within ``days``
+    base_step = days * 86400.0 / max(lines, 1)
+    step = max(base_step - 0.2, base_step / 2)
     people = [
         (
             f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}."
@@ -123,7 +139,7 @@ def generate_access_log(
                 elapsed += rng.uniform(1.0, 20.0)
             else:
                 elapsed += rng.expovariate(1.0 / step) if step > 0 else 0.0
-            stamp = _stamp(start + timedelta(seconds=elapsed))
+            stamp = stamp_of(origin + elapsed)
             view = None
             if roll < 0.01:
                 out.append(rng.choice(MALFORMED))

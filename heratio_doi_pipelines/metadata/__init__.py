@@ -9,6 +9,7 @@ The normalisation rules are listed in the docstrings of ``mapping`` (block by bl
 from heratio_doi_pipelines.metadata.batch import PayloadBatch, build_payloads, write_rejections_csv
 from heratio_doi_pipelines.metadata.context import (
     DEFAULT_SUFFIX_PATTERN,
+    MetadataConfigError,
     MetadataContext,
     context_from_settings,
     format_doi,
@@ -28,6 +29,7 @@ from heratio_doi_pipelines.metadata.validation import kernel_schema, validate_xm
 __all__ = [
     "DEFAULT_SUFFIX_PATTERN",
     "BuildResult",
+    "MetadataConfigError",
     "MetadataContext",
     "Payload",
     "PayloadBatch",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
-from heratio_doi_pipelines.metadata.context import MetadataContext
+from heratio_doi_pipelines.metadata.context import MetadataConfigError, MetadataContext
 from heratio_doi_pipelines.metadata.payload import Payload, build_payload, payload_hash
 
 ContextSource = MetadataContext | Callable[[CatalogueRecord], MetadataContext]
@@ -74,8 +74,8 @@ def build_payloads(
 
     ``ctx`` is one context or a function giving a record's context (per-repository settings);
     ``dois`` maps record ids to DOIs already reserved or minted (updates keep their DOI).
-    Configuration errors (bad prefix or suffix pattern) raise ValueError; anything unexpected
-    in one record rejects that record with the reason instead of failing the batch.
+    Configuration errors (bad prefix or suffix pattern) raise MetadataConfigError; anything
+    unexpected in one record rejects that record with the reason instead of failing the batch.
     """
     batch = PayloadBatch()
     known = dois or {}
@@ -83,7 +83,7 @@ def build_payloads(
         context = ctx if isinstance(ctx, MetadataContext) else ctx(record)
         try:
             payload = build_payload(record, context, known.get(record.id))
-        except ValueError:
+        except MetadataConfigError:
             raise
         except Exception as exc:  # a bug must not lose the whole batch
             payload = Payload(

@@ -3,14 +3,15 @@
 DOI suffix rules (``format_doi``):
 
 - placeholders: ``{repository_code}``, ``{year}``, ``{object_id}`` (format specs such as
-  ``{object_id:06d}`` allowed); any other placeholder is a configuration error (ValueError);
+  ``{object_id:06d}`` allowed); any other placeholder is a configuration error;
 - ``{repository_code}`` is the holding repository's ``repository.identifier`` made DOI-safe:
   accents folded to ASCII, lower-cased, every run of characters outside ``a-z 0-9 . _ -``
   replaced by ``-``, leading/trailing punctuation stripped (``"Archives Nationales / AN"`` ->
   ``archives-nationales-an``); a repository without a usable code gets ``r{repository_id}``
   (``r12``), a record without a repository ``r0`` (Heratio's service used ``h`` for everyone);
 - the whole DOI is lower case (DataCite answers in lower case; comparisons stay trivial);
-- the prefix must look like ``10.NNNN`` (ValueError otherwise).
+- the prefix must look like ``10.NNNN``; configuration errors raise ``MetadataConfigError``
+  (a ValueError).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ SUFFIX_PLACEHOLDERS = ("repository_code", "year", "object_id")
 _PREFIX = re.compile(r"^10\.\d{4,9}(?:\.\d+)*$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 _SUFFIX_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f\"<>\\^`{|}]")
+
+
+class MetadataConfigError(ValueError):
+    """The DOI configuration (prefix, suffix pattern) cannot make DOIs: affects every record."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,26 +83,28 @@ def repository_code_for(repository_code: str | None, repository_id: int | None) 
 
 
 def check_suffix_pattern(suffix_pattern: str) -> None:
-    """Raise ValueError naming the problem when the pattern cannot make DOIs."""
+    """Raise MetadataConfigError naming the problem when the pattern cannot make DOIs."""
     try:
         parsed = list(string.Formatter().parse(suffix_pattern))
     except ValueError as exc:
-        raise ValueError(f"DOI suffix pattern {suffix_pattern!r} is malformed: {exc}") from None
+        raise MetadataConfigError(
+            f"DOI suffix pattern {suffix_pattern!r} is malformed: {exc}"
+        ) from None
     names = [name for _, name, _, _ in parsed if name is not None]
     unknown = [name for name in names if name not in SUFFIX_PLACEHOLDERS]
     if unknown:
         allowed = ", ".join("{" + name + "}" for name in SUFFIX_PLACEHOLDERS)
-        raise ValueError(
+        raise MetadataConfigError(
             f"DOI suffix pattern {suffix_pattern!r} has unknown placeholder "
             f"{{{unknown[0]}}}: allowed are {allowed}"
         )
     if "object_id" not in names:
-        raise ValueError(
+        raise MetadataConfigError(
             f"DOI suffix pattern {suffix_pattern!r} lacks {{object_id}}: DOIs would not be unique"
         )
     literal = "".join(text for text, _, _, _ in parsed)
     if _SUFFIX_FORBIDDEN.search(literal):
-        raise ValueError(
+        raise MetadataConfigError(
             f"DOI suffix pattern {suffix_pattern!r} contains whitespace or characters "
             "that are unsafe in URLs"
         )
@@ -114,16 +121,18 @@ def format_doi(
     """``prefix/suffix`` for one record; see the module docstring for the rules."""
     prefix = (prefix or "").strip()
     if not _PREFIX.match(prefix):
-        raise ValueError(f"DOI prefix {prefix!r} is not a DOI prefix like 10.5072")
+        raise MetadataConfigError(f"DOI prefix {prefix!r} is not a DOI prefix like 10.5072")
     check_suffix_pattern(suffix_pattern)
     code = sanitize_repository_code(repository_code) or NO_REPOSITORY_CODE
     try:
         suffix = suffix_pattern.format(repository_code=code, year=year, object_id=object_id)
     except (ValueError, IndexError) as exc:
-        raise ValueError(f"DOI suffix pattern {suffix_pattern!r} is malformed: {exc}") from None
+        raise MetadataConfigError(
+            f"DOI suffix pattern {suffix_pattern!r} is malformed: {exc}"
+        ) from None
     suffix = suffix.strip("/")
     if not suffix:
-        raise ValueError(f"DOI suffix pattern {suffix_pattern!r} gives an empty suffix")
+        raise MetadataConfigError(f"DOI suffix pattern {suffix_pattern!r} gives an empty suffix")
     return f"{prefix}/{suffix}".lower()
 
 

@@ -22,6 +22,8 @@ from urllib.parse import quote, urlsplit
 
 import idutils
 
+from heratio_doi_pipelines.metadata.text import remove_illegal_chars
+
 ORCID_SCHEME_URI = "https://orcid.org"
 ISNI_SCHEME_URI = "https://isni.org/isni/"
 CROSSREF_FUNDER_PREFIX = "10.13039"
@@ -100,7 +102,7 @@ def normalize_url(value: str | None) -> str | None:
     """An absolute http(s) URL with a host (spaces and non-ASCII percent-encoded), else None."""
     if not value:
         return None
-    text = quote(value.strip(), safe=_URL_SAFE)
+    text = quote(remove_illegal_chars(value).strip(), safe=_URL_SAFE)
     try:
         parts = urlsplit(text)
     except ValueError:

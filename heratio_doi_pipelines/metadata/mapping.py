@@ -66,7 +66,7 @@ from heratio_doi_pipelines.metadata.identifiers import (
     normalize_url,
 )
 from heratio_doi_pipelines.metadata.language import normalize_language
-from heratio_doi_pipelines.metadata.text import clean_line, clean_paragraphs
+from heratio_doi_pipelines.metadata.text import clean_line, clean_paragraphs, remove_illegal_chars
 from heratio_doi_pipelines.metadata.vocabulary import RESOURCE_TYPES_GENERAL
 
 ENTITY_CORPORATE_BODY = 131
@@ -164,7 +164,7 @@ def _base_url(ctx: MetadataContext) -> str | None:
 
 def landing_url(slug: str | None, ctx: MetadataContext, errors: list[str]) -> str | None:
     """The public record URL from the slug (AtoM's URL scheme, not ``/informationobject/{id}``)."""
-    slug_text = (slug or "").strip().strip("/")
+    slug_text = remove_illegal_chars(slug or "").strip().strip("/")
     if not slug_text:
         errors.append("url: no slug: cannot build the public URL")
         return None

@@ -63,8 +63,9 @@ def doi_for_record(record: CatalogueRecord, ctx: MetadataContext) -> str:
 def build_payload(record: CatalogueRecord, ctx: MetadataContext, doi: str | None = None) -> Payload:
     """Attributes + validated XML for one record (``doi`` defaults to the pattern's DOI).
 
-    Raises ValueError only for configuration errors (prefix, suffix pattern) that would affect
-    every record; problems in the record itself end up in ``warnings``/``errors``.
+    Raises MetadataConfigError (a ValueError) only for configuration errors (prefix, suffix
+    pattern) that would affect every record; problems in the record itself end up in
+    ``warnings``/``errors``.
     """
     doi = (doi or "").strip().lower() or doi_for_record(record, ctx)
     result = build_attributes(record, ctx, doi)

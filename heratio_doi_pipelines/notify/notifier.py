@@ -3,8 +3,8 @@
 The queue processor calls :meth:`EmailNotifier.record` from its worker threads; that call only
 files the outcome. Mail goes out at :meth:`EmailNotifier.flush`, after the batch, on one SMTP
 connection: the mail server is never on the minting path, so a slow or broken one cannot delay,
-fail or roll back a DOI change. With the digest (Heratio's ``doi_notify_digest``, on by default)
-each recipient gets one mail per batch instead of one per record.
+fail or roll back a DOI change. With the digest (``doi_notify_digest``, on by default) each
+recipient gets one mail per batch; without it, one mail per outcome (also sent at the flush).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 # out: they resolve themselves (or end as ``failed``, which is mailed then).
 DEFAULT_NOTIFY_ON: frozenset[str] = frozenset({"completed", "failed"})
 
-OwnerLookup = Callable[[int], "str | None"]
+# record id -> the owner's mail address, or None when the record has no known owner
+OwnerLookup = Callable[[int], str | None]
 
 
 @dataclass

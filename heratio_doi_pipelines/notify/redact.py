@@ -25,8 +25,8 @@ class Redactor:
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
-        new = {s for s in secrets if s} - self._secrets
-        if new:
+        new = {s for s in secrets if s}
+        if new - self._secrets:  # the common case (already known) takes no lock
             with self._lock:
                 self._secrets = self._secrets | new
 

@@ -402,3 +402,15 @@ def test_a_doi_table_created_later_is_noticed(atom: AtomBuilder) -> None:
     atom.sidecar("ahg_doi", information_object_id=FONDS, doi="10.5072/X/1", status="findable")
     assert reader.records_without_doi() == [SERIES, FILE, ITEM, OTHER]
     assert _one(reader, SERIES).parent_doi == "10.5072/X/1"
+
+
+def test_a_creation_event_of_a_deleted_actor_falls_back_to_the_ancestors(
+    atom: AtomBuilder,
+) -> None:
+    _hierarchy(atom)
+    atom.actor(300, {"en": "Jane Doe"})
+    atom.event(400, FONDS, actor_id=300)
+    atom.event(401, ITEM, actor_id=999)  # no such actor any more
+    record = _one(CatalogueReader(atom.engine), ITEM)
+    assert [a.id for a in record.creators] == [300]
+    assert record.creators_inherited_from == FONDS

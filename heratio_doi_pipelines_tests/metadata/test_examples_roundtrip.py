@@ -1,4 +1,4 @@
-"""DataCite's own Kernel 4.7 example records: parse -> JSON model -> XML keeps content and validates.
+"""DataCite's Kernel 4.7 example records: parse -> JSON model -> XML keeps content, validates.
 
 The examples are copies from the datacite/schema repository (kernel-4.7/example), kept in
 ``data/`` so the tests never read outside the project.
@@ -27,10 +27,11 @@ def _content(xml: bytes) -> Counter[tuple]:
         if not isinstance(element.tag, str):
             continue
         path = "/".join(
-            etree.QName(node).localname
-            for node in reversed([element, *element.iterancestors()])
+            etree.QName(node).localname for node in reversed([element, *element.iterancestors()])
         )
-        attrs = tuple(sorted((k, v.strip()) for k, v in element.attrib.items() if k != XSI_LOCATION))
+        attrs = tuple(
+            sorted((k, v.strip()) for k, v in element.attrib.items() if k != XSI_LOCATION)
+        )
         text = " ".join((element.text or "").split())
         if path.endswith(("Latitude", "Longitude")):  # numbers: 41.090 and 41.09 are equal
             text = repr(float(text))

@@ -174,7 +174,7 @@ def test_identifiers(function, raw: str, expected: str | None) -> None:  # type:
         ("xx", None),
         ("qaa", None),
         ("und", None),
-        ("a:1:{i:0;s:2:\"en\";}", None),
+        ('a:1:{i:0;s:2:"en";}', None),
         ("", None),
         ("   ", None),
         (None, None),
@@ -237,7 +237,7 @@ def test_split_personal_name(name: str, expected: tuple) -> None:
     ("pattern", "code", "expected"),
     [
         ("{repository_code}/{year}/{object_id}", "AN", "10.5072/an/2026/123"),
-        ("{repository_code}/{year}/{object_id}", "Archives Nationales / AN", "10.5072/archives-nationales-an/2026/123"),
+        ("{repository_code}-{object_id}", "Archives Nationales / AN", "10.5072/archives-nationales-an-123"),
         ("{repository_code}/{year}/{object_id}", "Bibliothèque", "10.5072/bibliotheque/2026/123"),
         ("{repository_code}/{year}/{object_id}", "--AN..", "10.5072/an/2026/123"),
         ("{repository_code}/{year}/{object_id}", "///", "10.5072/r0/2026/123"),

@@ -185,7 +185,9 @@ def test_controlled_lists_match_the_vendored_xsd() -> None:
 def test_vendored_schema_needs_no_network() -> None:
     imports = [
         node.get("schemaLocation")
-        for node in etree.parse(str(SCHEMA_DIR / "metadata.xsd")).iter(f"{XS}import", f"{XS}include")
+        for node in etree.parse(str(SCHEMA_DIR / "metadata.xsd")).iter(
+            f"{XS}import", f"{XS}include"
+        )
     ]
     assert imports and all(not loc.startswith(("http:", "https:")) for loc in imports)
     assert all((SCHEMA_DIR / loc).is_file() for loc in imports)
@@ -204,7 +206,9 @@ def test_schema_is_cached_per_thread() -> None:
 
 def test_validation_errors_name_the_element_and_the_rule() -> None:
     attributes = build_payload(record(), context()).attributes
-    broken = dict(attributes, publicationYear="19", publisher="", types={"resourceTypeGeneral": "X"})
+    broken = dict(
+        attributes, publicationYear="19", publisher="", types={"resourceTypeGeneral": "X"}
+    )
     broken["geoLocations"] = [{"geoLocationPoint": {"pointLatitude": 123.4, "pointLongitude": 1.0}}]
     broken["creators"] = []
     errors = validate_xml(to_xml(broken))
@@ -223,11 +227,17 @@ def test_readable_error_rewrites_libxml2_messages() -> None:
         "Element '{http://datacite.org/schema/kernel-4}publicationYear': [facet 'pattern'] "
         "The value 'abc' is not accepted by the pattern '[\\d]{4}'."
     )
-    assert readable_error(message) == "publicationYear: value 'abc' does not match the pattern [\\d]{4}"
-    assert readable_error(
-        "Element '{http://datacite.org/schema/kernel-4}date': The attribute 'dateType' is "
-        "required but missing."
-    ) == "date: required attribute dateType is missing"
+    assert (
+        readable_error(message)
+        == "publicationYear: value 'abc' does not match the pattern [\\d]{4}"
+    )
+    assert (
+        readable_error(
+            "Element '{http://datacite.org/schema/kernel-4}date': The attribute 'dateType' is "
+            "required but missing."
+        )
+        == "date: required attribute dateType is missing"
+    )
 
 
 def test_not_well_formed_xml_is_reported_not_raised() -> None:

@@ -1,4 +1,4 @@
-"""Property tests: any catalogue record, however hostile, gives valid XML or a clear per-record error.
+"""Property tests: any catalogue record, however hostile, gives valid XML or a per-record error.
 
 Generated records mix ordinary text with control characters, lone surrogates, markup, RTL
 text, huge strings, NaN/inf coordinates, malformed dates and identifiers.
@@ -106,9 +106,7 @@ places = st.builds(
     latitude=numbers,
     longitude=numbers,
     box=st.one_of(st.none(), st.tuples(numbers, numbers, numbers, numbers)),
-    polygon=st.one_of(
-        st.none(), st.lists(st.tuples(numbers, numbers), max_size=7).map(tuple)
-    ),
+    polygon=st.one_of(st.none(), st.lists(st.tuples(numbers, numbers), max_size=7).map(tuple)),
 )
 digital_objects = st.builds(
     DigitalObject,

@@ -1,6 +1,5 @@
 """Jobs that run the DOI lifecycle in batches (one run, many records, in-process)."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Nightly sync with DataCite and a weekly verify of every DOI."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Catalogue records waiting for DOIs: the start of every minting run."""
 
-from __future__ import annotations
 
 import dagster as dg
 from pydantic import Field
