@@ -726,12 +726,10 @@ class BatchReader:
                     if row.type_id == c.EVENT_CREATION and row.actor_id is not None
                 )
             )
-        # Every ancestor, not only those of records without creators: an own creation event
-        # may point at a deleted actor, and then the ancestors' creators apply after all.
-        batch_ids = set(ids)
-        ancestors = sorted(
-            {a for record_id in ids for a in chains[record_id][1:] if a not in batch_ids}
-        )
+        # Every ancestor (also those in this batch, so the query count does not depend on
+        # how the batch was cut), not only those of records without creators: an own creation
+        # event may point at a deleted actor, and then the ancestors' creators apply after all.
+        ancestors = sorted({a for record_id in ids for a in chains[record_id][1:]})
         ancestor_creators = self._creation_actors(ancestors) if ancestors else {}
         creation_actors = {**ancestor_creators, **own_creators}
 

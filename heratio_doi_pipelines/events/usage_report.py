@@ -19,13 +19,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
-from heratio_doi_pipelines.datacite.errors import DataCiteError
+from heratio_doi_pipelines.datacite.errors import DataCiteError, describe_errors
 from heratio_doi_pipelines.datacite.events_client import (
     REPORT_ACCEPTED,
     REPORT_PENDING,
@@ -347,8 +347,6 @@ def _follow_up(
         result.status = answer.status
         values: dict[str, Any] = {"status": answer.status, "checked_at": utcnow()}
         if answer.status == REPORT_REJECTED:
-            from heratio_doi_pipelines.datacite.errors import describe_errors
-
             result.message = describe_errors(answer.errors) or "DataCite rejected the report"
             values["last_error"] = result.message[:2000]
         _save(doi_engine, month, **values)

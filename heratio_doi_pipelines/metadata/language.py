@@ -1,6 +1,7 @@
 """Language values from the catalogue as BCP 47 tags (ISO 639-1 where one exists) via langcodes.
 
-Rules: codes are standardised (``eng``/``EN`` -> ``en``, ``fre`` -> ``fr``, ``en_GB`` ->
+Rules: values that look like tags (ASCII letters/digits with ``-``/``_``) are codes and are
+standardised (``eng``/``EN`` -> ``en``, ``fre`` -> ``fr``, ``en_GB`` ->
 ``en-GB``, ``iw`` -> ``he``); when the value is not a code, it is looked up as a language name
 in any language (``English`` -> ``en``, ``Français`` -> ``fr``, ``Deutsch`` -> ``de``);
 unknown, private-use or undetermined values (``xx``, ``qaa``, ``und``) give ``None``.
@@ -8,9 +9,13 @@ unknown, private-use or undetermined values (``xx``, ``qaa``, ``und``) give ``No
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import langcodes
+
+_CODE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+_NAME_PUNCTUATION = frozenset(" -'(),.")
 
 
 @lru_cache(maxsize=4096)
@@ -21,10 +26,11 @@ def normalize_language(value: str | None) -> str | None:
     text = " ".join(str(value).split())
     if not text or len(text) > 64:
         return None
-    tag = _from_code(text)
-    if tag is None:
-        tag = _from_name(text)
-    return tag
+    if _CODE.match(text) and (tag := _from_code(text)):
+        return tag
+    if all(ch.isalpha() or ch in _NAME_PUNCTUATION for ch in text):
+        return _from_name(text)
+    return None
 
 
 def _known(tag: str) -> str | None:
@@ -46,5 +52,5 @@ def _from_code(text: str) -> str | None:
 def _from_name(text: str) -> str | None:
     try:
         return _known(langcodes.find(text).to_tag())
-    except (ValueError, LookupError):
+    except Exception:  # the name index (marisa-trie) can fail on odd input: not a language
         return None

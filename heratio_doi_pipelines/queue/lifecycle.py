@@ -52,6 +52,7 @@ from heratio_doi_pipelines.store.dois import (
     update_doi,
     write_log,
 )
+from heratio_doi_pipelines.store.payloads import source_fingerprint, stored_payload
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 EVENT_FOR_STATE: dict[str, str | None] = {
@@ -255,9 +256,15 @@ class ItemRunner:
     # --- helpers ----------------------------------------------------------------------------
 
     def _payload(self, record: CatalogueRecord, doi: str | None) -> Payload:
+        """The validated payload stored by ``doi_metadata_payloads`` while the record and
+        settings are unchanged, else a freshly built (and validated) one."""
         try:
             context = context_from_settings(self.settings, year=self.now().year)
-            payload = build_payload(record, context, doi)
+            fingerprint = source_fingerprint(record, context)
+            with self.engine.connect() as conn:
+                payload = stored_payload(conn, record.id, fingerprint)
+            if payload is None or (doi is not None and not same_doi(payload.doi, doi)):
+                payload = build_payload(record, context, doi)
         except ValueError as exc:  # prefix or suffix pattern: a configuration error
             raise PermanentFailure(f"DOI configuration: {exc}") from exc
         if payload.errors:

@@ -1,14 +1,13 @@
-"""Calendar months as report buckets, and the SQL that puts a timestamp into its month.
+"""Calendar months as report buckets: ``YYYY-MM`` labels and their timestamp ranges.
 
-Each backend formats dates differently, so the bucketing expression is chosen per dialect;
-every variant yields the same ``YYYY-MM`` text, which is also the CSV's ``month`` column.
+A month is the half-open range ``[first day 00:00, first day of the next month 00:00)`` of
+the stored naive-UTC timestamps, so the database can count it on an index with the same
+SQL on every backend.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-
-import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
 
@@ -43,17 +42,6 @@ def last_months(count: int = 24, today: date | datetime | None = None) -> list[d
     """The ``count`` months ending with the current one (which may still be in progress)."""
     current = month_start(today or utcnow())
     return month_range(add_months(current, -(count - 1)), current)
-
-
-def month_bucket(column: sa.ColumnElement, dialect_name: str) -> sa.ColumnElement[str]:
-    """``column``'s month as ``YYYY-MM`` text, in the backend's own date function."""
-    if dialect_name == "sqlite":
-        return sa.func.strftime("%Y-%m", column)
-    if dialect_name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    if dialect_name in ("mysql", "mariadb"):
-        return sa.func.date_format(column, "%Y-%m")
-    raise ValueError(f"no month bucketing for database dialect {dialect_name!r}")
 
 
 def as_datetime(day: date) -> datetime:

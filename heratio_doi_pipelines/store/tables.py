@@ -290,3 +290,21 @@ heratio_doi_usage_report = sa.Table(
 )
 
 USAGE_TABLES = ("heratio_doi_usage_count", "heratio_doi_usage_report")
+
+# pipeline: the last validated metadata payload per record (``doi_metadata_payloads``), with
+# a fingerprint of the record and settings it was built from, so the mint and update steps
+# send exactly what was validated while the record is unchanged.
+heratio_doi_payload = sa.Table(
+    "heratio_doi_payload",
+    metadata,
+    sa.Column("information_object_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("doi", sa.String(255), nullable=False),
+    sa.Column("source_fingerprint", sa.String(64), nullable=False),
+    sa.Column("payload_hash", sa.String(64), nullable=False),
+    sa.Column("target_state", sa.String(20), nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("xml", sa.Text, nullable=True),
+    sa.Column("warnings", sa.JSON, nullable=True),
+    sa.Column("errors", sa.JSON, nullable=True),
+    sa.Column("built_at", sa.DateTime, nullable=False),
+)

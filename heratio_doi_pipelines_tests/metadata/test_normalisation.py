@@ -237,7 +237,7 @@ def test_split_personal_name(name: str, expected: tuple) -> None:
     ("pattern", "code", "expected"),
     [
         ("{repository_code}/{year}/{object_id}", "AN", "10.5072/an/2026/123"),
-        ("{repository_code}-{object_id}", "Archives Nationales / AN", "10.5072/archives-nationales-an-123"),
+        ("{repository_code}-{object_id}", "Archives Nationales / AN", "10.5072/archives-nationales-an-123"),  # noqa: E501
         ("{repository_code}/{year}/{object_id}", "Bibliothèque", "10.5072/bibliotheque/2026/123"),
         ("{repository_code}/{year}/{object_id}", "--AN..", "10.5072/an/2026/123"),
         ("{repository_code}/{year}/{object_id}", "///", "10.5072/r0/2026/123"),

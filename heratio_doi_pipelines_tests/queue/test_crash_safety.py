@@ -133,7 +133,9 @@ def test_sigkill_at_random_points_never_loses_or_duplicates_a_doi(
             killed_mid_batch += 1
         worker.wait()
         # the next worker starts up while this trial recovers
-        next_worker = _start_worker(server_db_url, env, PER_TRIAL, 0.5) if trial + 1 < TRIALS else None
+        next_worker = (
+            _start_worker(server_db_url, env, PER_TRIAL, 0.5) if trial + 1 < TRIALS else None
+        )
         # restart after the lease has lapsed: every item of the dead worker is due again
         process_queue(
             engine,
@@ -174,8 +176,9 @@ def test_four_workers_process_each_item_exactly_once(
             .group_by(ahg_doi_log.c.information_object_id)
         ).all()
         claimed_by = conn.execute(
-            sa.select(sa.func.count(sa.distinct(ahg_doi_queue.c.id)))
-            .where(ahg_doi_queue.c.status == "completed")
+            sa.select(sa.func.count(sa.distinct(ahg_doi_queue.c.id))).where(
+                ahg_doi_queue.c.status == "completed"
+            )
         ).scalar_one()
     assert sorted(r[0] for r in mints) == sorted(ids) and {r[1] for r in mints} == {1}
     assert claimed_by == len(ids)

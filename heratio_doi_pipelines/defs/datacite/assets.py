@@ -107,7 +107,7 @@ _COMMON: dict[str, Any] = {
 }
 
 
-@dg.asset(deps=["pending_records"], tags={"heratio/action": "mint"}, **_COMMON)
+@dg.asset(deps=["doi_metadata_payloads"], tags={"heratio/action": "mint"}, **_COMMON)
 def minted_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
@@ -119,7 +119,7 @@ def minted_dois(
     return _process(context, config, heratio_db, datacite, [MINT])
 
 
-@dg.asset(tags={"heratio/action": "update"}, **_COMMON)
+@dg.asset(deps=["doi_metadata_payloads"], tags={"heratio/action": "update"}, **_COMMON)
 def updated_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,

@@ -1,11 +1,10 @@
 """Jobs that run the DOI lifecycle in batches (one run, many records, in-process)."""
 
-
 import dagster as dg
 
 mint_job = dg.define_asset_job(
     "mint_job",
-    selection=["pending_records", "minted_dois"],
+    selection=["pending_records", "doi_metadata_payloads", "minted_dois"],
     description="Queue a batch of records (launchpad config) and mint every due mint item.",
     executor_def=dg.in_process_executor,
     tags={"heratio/job_kind": "mint"},
@@ -13,7 +12,7 @@ mint_job = dg.define_asset_job(
 
 update_job = dg.define_asset_job(
     "update_job",
-    selection=["updated_dois"],
+    selection=["doi_metadata_payloads", "updated_dois"],
     description="Send changed catalogue metadata to DataCite for every due update item.",
     executor_def=dg.in_process_executor,
     tags={"heratio/job_kind": "update"},

@@ -1,6 +1,5 @@
 """Nightly sync with DataCite and a weekly verify of every DOI."""
 
-
 import dagster as dg
 
 from heratio_doi_pipelines.defs.datacite.jobs import sync_job, verify_job

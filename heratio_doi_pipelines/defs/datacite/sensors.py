@@ -1,7 +1,6 @@
 """Sensors that turn due queue items into batched runs (one run per batch, never per item),
 and the one that tells the ops mailbox when a run fails."""
 
-
 import dagster as dg
 from dagster._utils.error import SerializableErrorInfo
 

@@ -1,12 +1,20 @@
 """Catalogue records waiting for DOIs: the start of every minting run."""
 
-
 import dagster as dg
+import pandas as pd
 from pydantic import Field
 
-from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.metadata import PayloadBatch
+from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import MINT
 from heratio_doi_pipelines.queue.enqueue import BATCH_MINT_CAP, enqueue_mint_batch, open_items
+from heratio_doi_pipelines.queue.payloads import (
+    build_and_store_payloads,
+    preflight_report,
+    queued_record_ids,
+)
+from heratio_doi_pipelines.settings import env_overrides
 
 
 class BatchMintConfig(dg.Config):
@@ -54,4 +62,93 @@ def pending_records(
             "processing_mint_items": dg.MetadataValue.int(waiting.get("processing", 0)),
             "target_state": config.target_state,
         }
+    )
+
+
+def _payload_metadata(batch: PayloadBatch) -> dict[str, dg.MetadataValue]:
+    metadata: dict[str, dg.MetadataValue] = {
+        name: dg.MetadataValue.int(value) for name, value in batch.counts().items()
+    }
+    rows = [
+        {"record": p.record_id, "doi": p.doi, "result": "rejected", "reasons": "; ".join(p.errors)}
+        for p in batch.rejected[:20]
+    ] + [
+        {"record": p.record_id, "doi": p.doi, "result": "warned", "reasons": "; ".join(p.warnings)}
+        for p in batch.warned[:10]
+    ]
+    if rows:
+        frame = pd.DataFrame(rows)
+        frame["reasons"] = frame["reasons"].str.slice(0, 200)
+        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+    return metadata
+
+
+@dg.asset(
+    deps=["pending_records"],
+    group_name="records",
+    kinds={"python", "xml"},
+    owners=["team:digital-preservation"],
+    tags={"heratio/area": "records"},
+)
+def doi_metadata_payloads(
+    context: dg.AssetExecutionContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+) -> dg.MaterializeResult:
+    """DataCite Kernel-4.7 payloads (JSON and XML, validated against the official XSD) of every
+    record pending mint or update, stored so the sending steps send exactly what was validated.
+    Rejected records keep their reasons; they are never sent."""
+    engine = heratio_db.doi_engine()
+    batch = build_and_store_payloads(
+        engine,
+        heratio_db.catalogue_engine(),
+        queued_record_ids(engine),
+        overrides={**env_overrides(), **datacite.overrides()},
+    )
+    context.log.info(
+        f"{batch.valid_count} valid payloads, {batch.rejected_count} rejected, "
+        f"{batch.warned_count} with warnings"
+    )
+    return dg.MaterializeResult(metadata=_payload_metadata(batch))
+
+
+@dg.asset(
+    group_name="records",
+    kinds={"python", "csv"},
+    owners=["team:digital-preservation"],
+    tags={"heratio/area": "records"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_rejected_records",
+            asset="metadata_preflight_report",
+            description="Every record that would be minted or updated has valid metadata.",
+        )
+    ],
+)
+def metadata_preflight_report(
+    context: dg.AssetExecutionContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+) -> dg.MaterializeResult:
+    """Pre-flight validation: builds and validates the metadata of every record that would be
+    minted (no DOI yet) or updated (queued), and writes a CSV of the records that would be
+    rejected and why, so archivists can fix the catalogue before minting."""
+    path = reports_dir() / "metadata_preflight_rejections.csv"
+    batch, path = preflight_report(
+        heratio_db.doi_engine(),
+        heratio_db.catalogue_engine(),
+        path,
+        overrides={**env_overrides(), **datacite.overrides()},
+    )
+    metadata = _payload_metadata(batch)
+    metadata["rejections_csv"] = dg.MetadataValue.path(str(path))
+    return dg.MaterializeResult(
+        metadata=metadata,
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="no_rejected_records",
+                passed=batch.rejected_count == 0,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "rejected": dg.MetadataValue.int(batch.rejected_count),
+                    "rejections_csv": dg.MetadataValue.path(str(path)),
+                },
+            )
+        ],
     )

@@ -1,6 +1,5 @@
 """Resources shared by every area: the databases and DataCite, configured from the environment."""
 
-
 import os
 from typing import Any
 
