@@ -181,8 +181,8 @@ def build_archive(engine: sa.Engine, doi_rows: int, log_rows: int, now: datetime
             yield (first_fonds + n, 1, repo_ids[n % REPOSITORIES], 0, 0, "en")
         for n in range(series_count):
             yield (first_series + n, first_fonds + n // SERIES_PER_FONDS, None, 0, 0, "en")
-        for n in range(doi_rows):
-            yield (first_item + n, first_series + n % series_count, None, 0, 0, "en")
+        for n in range(doi_rows):  # a series' items are described together: contiguous ids
+            yield (first_item + n, first_series + n * series_count // doi_rows, None, 0, 0, "en")
 
     _bulk_insert(
         engine,

@@ -14,6 +14,7 @@ from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, Herati
 from heratio_doi_pipelines.notify import RunFailure, notification_settings, send_run_failure_mail
 from heratio_doi_pipelines.notify.run_failure import clip
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
+from heratio_doi_pipelines.queue.auto_mint import queue_catalogue_changes
 from heratio_doi_pipelines.queue.claim import due_by_action
 from heratio_doi_pipelines.settings import env_overrides
 from heratio_doi_pipelines.store.errors import TablesMissingError
@@ -107,3 +108,33 @@ def run_failure_email_sensor(
         context.log.info(f"failure of run {context.dagster_run.run_id} mailed to the ops mailbox")
     else:
         context.log.warning(f"failure mail not sent: {report.summary()}")
+
+
+@dg.sensor(
+    jobs=[mint_job, update_job],
+    minimum_interval_seconds=120,
+    description="When auto_mint is 1, queues a mint for each new catalogue description and an "
+    "update for each edited one, then launches the mint/update runs.",
+)
+def auto_mint_sensor(
+    context: dg.SensorEvaluationContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+) -> dg.SensorResult | dg.SkipReason:
+    try:
+        result = queue_catalogue_changes(
+            heratio_db.doi_engine(),
+            heratio_db.catalogue_engine(),
+            context.cursor,
+            overrides={**env_overrides(), **datacite.overrides()},
+        )
+    except TablesMissingError as exc:
+        return dg.SkipReason(str(exc))
+    if not result.enabled:
+        return dg.SkipReason("auto_mint is off (ahg_settings / ahg_doi_config)")
+    requests = []
+    if result.minted:
+        requests.append(dg.RunRequest(run_key=f"auto-mint:{result.cursor}", job_name=mint_job.name))
+    if result.updated:
+        requests.append(
+            dg.RunRequest(run_key=f"auto-update:{result.cursor}", job_name=update_job.name)
+        )
+    return dg.SensorResult(run_requests=requests, cursor=result.cursor)

@@ -1,0 +1,1 @@
+"""DataCite events and usage: the events flush, metrics backfill, funding import, usage report."""
