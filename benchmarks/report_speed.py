@@ -66,6 +66,14 @@ CATALOGUE_TABLES = (
     "actor_i18n",
 )
 
+# A live row carries the metadata last sent (usually larger); reports must not read it.
+METADATA_JSON = (
+    '{{"doi": "{doi}", "titles": [{{"title": "Minute book of the town council"}}], '
+    '"creators": [{{"name": "Town council", "nameType": "Organizational"}}], '
+    '"publisher": "Municipal Archive", "publicationYear": 1890, '
+    '"types": {{"resourceTypeGeneral": "Text"}}}}'
+)
+
 STATES = ["findable"] * 70 + ["registered"] * 10 + ["draft"] * 8 + ["failed"] * 5
 STATES += ["tombstone"] * 7
 LOG_ACTIONS = ["mint"] * 45 + ["update"] * 40 + ["verify"] * 10 + ["deactivate"] * 5
@@ -202,12 +210,13 @@ def build_archive(engine: sa.Engine, doi_rows: int, log_rows: int, now: datetime
             created = stamps[n * STAMPS // doi_rows]
             minted = None if state in ("failed", "draft") and n % 2 else created
             record_id = first_item + n
-            yield (record_id, f"10.5072/bench/{record_id}", state, minted, created)
+            doi = f"10.5072/bench/{record_id}"
+            yield (record_id, doi, state, minted, created, METADATA_JSON.format(doi=doi))
 
     _bulk_insert(
         engine,
         "ahg_doi",
-        ["information_object_id", "doi", "status", "minted_at", "created_at"],
+        ["information_object_id", "doi", "status", "minted_at", "created_at", "metadata_json"],
         dois(),
     )
 

@@ -1,7 +1,7 @@
 """Shared fixtures: a fresh database per test on every backend, and an isolated environment.
 
 Backends are listed once in ``DB_BACKENDS`` with one factory each in ``_DATABASE_FACTORIES``;
-adding MariaDB means one server fixture, one factory and one list entry.
+each server backend has one session fixture that starts its server once.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.store.schema import init_database
+from heratio_doi_pipelines_tests.support.mariadb import MariaDbServer, mariadb_server
 from heratio_doi_pipelines_tests.support.postgres import PostgresServer, postgres_server
 
-DB_BACKENDS = ["sqlite", "postgresql"]
+DB_BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 # Variables a developer's shell may set that would point tests at real data or services.
 _ISOLATED_ENV = (
@@ -39,6 +40,13 @@ def pg_server() -> Iterator[PostgresServer]:
         yield server
 
 
+@pytest.fixture(scope="session", name="mariadb_server")
+def _mariadb_server() -> Iterator[MariaDbServer]:
+    """A real MariaDB for the session (``HERATIO_TEST_MYSQL_URL`` or one started here)."""
+    with mariadb_server() as server:
+        yield server
+
+
 @contextlib.contextmanager
 def _sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path / 'heratio.db'}"
@@ -51,11 +59,19 @@ def _postgresql_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         yield url
 
 
+@contextlib.contextmanager
+def _mariadb_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    server: MariaDbServer = request.getfixturevalue("mariadb_server")
+    with server.fresh_database() as url:
+        yield url
+
+
 _DATABASE_FACTORIES: dict[
     str, Callable[[pytest.FixtureRequest, Path], AbstractContextManager[str]]
 ] = {
     "sqlite": _sqlite_database,
     "postgresql": _postgresql_database,
+    "mariadb": _mariadb_database,
 }
 
 

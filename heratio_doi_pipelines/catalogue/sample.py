@@ -309,7 +309,7 @@ class _ArchiveBuilder:
     def _term(self, taxonomy_id: int, names: dict[str, str], term_id: int | None = None) -> int:
         if term_id is None:
             term_id = self._object(c.CLASS_TERM)
-        source = next(iter(names))
+        source = next(iter(names), "en")
         self.rows["term"].append(
             {
                 "id": term_id,
@@ -323,7 +323,7 @@ class _ArchiveBuilder:
         )
         for culture, name in names.items():
             self.rows["term_i18n"].append({"id": term_id, "culture": culture, "name": name})
-        if taxonomy_id not in (c.ROOT_TAXONOMY_ID,):
+        if names:
             self._slug(term_id, names.get("en") or names[source], f"term-{term_id}")
         return term_id
 
@@ -415,7 +415,7 @@ class _ArchiveBuilder:
                     {"id": taxonomy_id, "culture": "en", "name": name, "note": None}
                 )
         for term_id, (taxonomy_id, name) in _CONSTANT_TERMS.items():
-            self._term(taxonomy_id, {"en": name} if name else {"en": ""}, term_id=term_id)
+            self._term(taxonomy_id, {"en": name} if name else {}, term_id=term_id)
         self._setting(c.SETTING_INHERIT_CODE, "1")
         self._setting(c.SETTING_SEPARATOR, c.DEFAULT_SEPARATOR)
         self.root_rgt = 2

@@ -69,7 +69,7 @@ def enqueue_command(
 @click.command("process")
 @click.option("--limit", type=int, default=100, show_default=True, help="Most items to process.")
 @click.option("--action", "actions", type=click.Choice(ACTIONS), multiple=True)
-@click.option("--concurrency", type=int, default=8, show_default=True)
+@click.option("--concurrency", type=int, default=16, show_default=True)
 @click.option(
     "--lease-seconds",
     type=int,

@@ -155,7 +155,7 @@ def sample_log_command(
         seed=seed,
         days=days,
         compress=compress,
-        start=start.replace(tzinfo=None) if start else None,
+        start=start,
     )
     click.echo(
         f"wrote {summary.lines} lines to {out}: {summary.views} views, {summary.downloads} "

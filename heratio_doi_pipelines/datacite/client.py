@@ -94,7 +94,7 @@ class DataCiteClient:
         read_timeout_s: float = 30.0,
         max_rate_limit_retries: int = 5,
         contact_email: str = "",
-        pool_size: int = 16,
+        pool_size: int = 32,
         bearer_token: str | None = None,
     ):
         self.base_url = base_url.rstrip("/")

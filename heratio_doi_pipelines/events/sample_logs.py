@@ -111,6 +111,8 @@ def generate_access_log(
         raise ValueError("a sample log needs at least one record page (slug) to view")
     rng = random.Random(seed)
     start = start or datetime(2026, 3, 1, tzinfo=UTC)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)  # log times are UTC
     origin = start.timestamp()
     stamp_of = _Stamps()
     # double-click repeats (~2% of lines) add ~10 s each: keep the log within ``days``

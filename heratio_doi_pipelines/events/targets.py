@@ -37,7 +37,8 @@ class UsageMap:
         return sorted(p.decode() for p in self.views if not p.startswith(b"/index.php/"))
 
     def download_paths(self) -> list[str]:
-        return sorted({p.decode() for p in self.downloads if b"%" not in p})
+        """Download paths as a browser requests them (percent-encoded), for sample logs."""
+        return sorted(p.decode() for p in self.downloads if p.isascii() and b" " not in p)
 
 
 def reportable_dois(doi_engine: sa.Engine) -> dict[int, str]:

@@ -14,6 +14,7 @@ free-text display date in ``event_i18n.date``. DataCite wants W3CDTF dates, rang
 - when the normalised columns are empty, the display date is read:
   ``1890``, ``[1890]``, ``1890-05``, ``1890-05-17`` -> that date;
   ``1890-1900``, ``1890 - 1900``, ``1890–1900``, ``1890 to 1900`` -> ``1890/1900``;
+  ``12 May 1890``, ``May 12, 1890`` -> ``1890-05-12``; ``May 1890`` -> ``1890-05``;
   ``1890s`` -> ``1890/1899``; ``[189-]`` -> ``1890/1899``; ``[19--]`` -> ``1900/1999``;
   ``ca. 1900``, ``c. 1900``, ``circa 1900``, ``approx. 1900``, ``about 1900`` -> ``1900`` with
   dateInformation ``circa`` (also for ranges); a trailing ``?`` or ``[1890?]`` -> dateInformation
@@ -43,6 +44,18 @@ _RANGE = re.compile(
 _DECADE = re.compile(r"^(\d{3})0'?s$", re.IGNORECASE)
 _OPEN_DIGITS = re.compile(r"^(\d{2,3})(-{1,2}|\?{1,2}|[xu]{1,2})$", re.IGNORECASE)
 _CENTURY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)\s+(?:century|c\.?)$", re.IGNORECASE)
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+MONTHS = (
+    {name: i for i, name in enumerate(_MONTH_NAMES, start=1)}
+    | {name[:3]: i for i, name in enumerate(_MONTH_NAMES, start=1)}
+    | {"sept": 9}
+)
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$", re.I)
+_MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$", re.I)
+_MONTH_YEAR = re.compile(r"^([a-z]+)\.?,?\s+(\d{4})$", re.I)
 _ALL_ZERO = re.compile(r"^[0\s/-]+$")
 _NO_DATE = frozenset(
     {"n.d.", "n.d", "nd", "s.d.", "s.d", "undated", "no date", "unknown", "sans date"}
@@ -167,10 +180,28 @@ def _parse_body(body: str, label: str, warnings: list[str]) -> str | None:
         first = int(digits + "0" * len(unknown))
         last = int(digits + "9" * len(unknown))
         return f"{first:04d}/{last:04d}" if last else None
+    written = _written_date(body)
+    if written:
+        bound = _iso_bound(written, label, warnings)
+        return bound.text() if bound else None
     match = _CENTURY.match(body)
     if match and int(match.group(1)) > 0:
         first = (int(match.group(1)) - 1) * 100
         return f"{max(first, 1):04d}/{first + 99:04d}"
+    return None
+
+
+def _written_date(body: str) -> str | None:
+    """``12 May 1890``, ``May 12, 1890``, ``May 1890`` (English month names) as ISO text."""
+    match = _DAY_MONTH_YEAR.match(body)
+    if match and match.group(2).lower() in MONTHS:
+        return f"{match.group(3)}-{MONTHS[match.group(2).lower()]:02d}-{int(match.group(1)):02d}"
+    match = _MONTH_DAY_YEAR.match(body)
+    if match and match.group(1).lower() in MONTHS:
+        return f"{match.group(3)}-{MONTHS[match.group(1).lower()]:02d}-{int(match.group(2)):02d}"
+    match = _MONTH_YEAR.match(body)
+    if match and match.group(1).lower() in MONTHS:
+        return f"{match.group(2)}-{MONTHS[match.group(1).lower()]:02d}"
     return None
 
 

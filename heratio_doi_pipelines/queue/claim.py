@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
+from heratio_doi_pipelines.db import require_supported_server
 from heratio_doi_pipelines.queue.actions import HERATIO_ACTION, action_of
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
@@ -96,6 +97,7 @@ def claim_batch(
                 .returning(*_RETURNED)
             ).all()
         else:
+            require_supported_server(conn)
             ids = (
                 conn.execute(
                     sa.select(q.c.id)

@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -126,8 +126,8 @@ def process_queue(
     overrides: Mapping[str, Any] | None = None,
     limit: int = 100,
     actions: list[str] | None = None,
-    concurrency: int = 8,
-    chunk_size: int = 50,
+    concurrency: int = 16,
+    chunk_size: int = 0,
     lease: timedelta = timedelta(minutes=10),
     worker_id: str | None = None,
     clients: ClientPool | None = None,
@@ -137,6 +137,7 @@ def process_queue(
 ) -> ProcessReport:
     """Process up to ``limit`` due queue items once, then return what happened."""
     require_tables(doi_engine)
+    chunk_size = chunk_size or 2 * max(1, concurrency)
     report = ProcessReport(worker_id=worker_id or default_worker_id())
     resolver = SettingsResolver(doi_engine, overrides)
     pool = clients or ClientPool()
@@ -163,24 +164,43 @@ def process_queue(
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as executor:
-            while report.claimed < limit and not stop.is_set():
-                size = min(chunk_size, limit - report.claimed)
-                items = claim_batch(
-                    doi_engine, report.worker_id, size, lease=lease, actions=actions, now=now()
-                )
-                if not items:
+            in_flight: dict[Future[Outcome | None], ClaimedItem] = {}
+            claimed = 0
+            exhausted = False
+            while True:
+                # Keep the pool fed: claim more before the running items run out, so the
+                # threads never wait for a whole chunk to finish.
+                hungry = claimed < limit and len(in_flight) < 2 * concurrency
+                if hungry and not (exhausted or stop.is_set()):
+                    size = min(chunk_size, limit - claimed)
+                    items = claim_batch(
+                        doi_engine,
+                        report.worker_id,
+                        size,
+                        lease=lease,
+                        actions=actions,
+                        now=now(),
+                    )
+                    exhausted = not items
+                    claimed += len(items)
+                    ids = [i.information_object_id for i in items]
+                    records = {r.id: r for r in reader.read_records(ids)} if items else {}
+                    for item in items:
+                        in_flight[executor.submit(run, item, records)] = item
+                    if items:
+                        continue
+                if not in_flight:
                     break
-                records = {
-                    r.id: r for r in reader.read_records([i.information_object_id for i in items])
-                }
-
-                records = {
-                    r.id: r for r in reader.read_records([i.information_object_id for i in items])
-                }
-                results = list(executor.map(run, items, [records] * len(items)))
-                unsent = [item.id for item, res in zip(items, results, strict=True) if res is None]
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                unsent = []
+                for future in done:
+                    item = in_flight.pop(future)
+                    outcome = future.result()
+                    if outcome is None:
+                        unsent.append(item.id)
+                    else:
+                        report.outcomes.append(outcome)
                 report.released += release(doi_engine, unsent, report.worker_id)
-                report.outcomes.extend(r for r in results if r is not None)
     finally:
         report.requests_sent, report.rate_limited = pool.totals()
         if clients is None:

@@ -5,9 +5,10 @@ that is empty (AtoM usually sets it only on the top-level description), its near
 ancestor's. DOIs whose record has none, or whose record is missing from the catalogue,
 are reported on one row without a repository id.
 
-When the catalogue shares the DOI database, the database joins and groups in one query.
+When the catalogue shares the DOI database, the database does all of it in one statement.
 When it lives elsewhere (``HERATIO_CATALOGUE_DB_URL``), the DOI rows are streamed in
-chunks and each chunk's records are looked up with one catalogue query.
+chunks, each chunk's records are looked up with one catalogue query, and only the
+distinct parents are walked up the tree.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.atom_tables import information_object
 from heratio_doi_pipelines.reports.catalogue_lookup import (
-    LOOKUP_CHUNK,
+    MAX_DEPTH,
     inherit_repositories,
     merge_counts,
-    record_repositories,
     repository_names,
     require_catalogue,
 )
@@ -40,8 +40,10 @@ REPOSITORY_COLUMNS = [
 STATE_ALIASES = {"deleted": "tombstone"}
 NO_REPOSITORY_NAME = "(no repository)"
 
-# (own repository id, parent id when the record has no repository of its own) -> states
+# (own repository id, parent id when the record has no repository of its own) -> counts
 _Key = tuple[int | None, int | None]
+# Rows the split path reads from ahg_doi per catalogue lookup.
+STREAM_CHUNK = 20_000
 
 
 def same_database(first: sa.Engine, second: sa.Engine) -> bool:
@@ -49,53 +51,120 @@ def same_database(first: sa.Engine, second: sa.Engine) -> bool:
     return first is second or first.url == second.url
 
 
-def _grouped_in_one_database(engine: sa.Engine) -> dict[_Key, Counter[str]]:
+def _state_sums(status: sa.ColumnElement[str]) -> list[sa.Label[int]]:
+    """One count column per report state (aliases folded in) plus ``total``."""
+    sums = []
+    for state in STATE_COLUMNS:
+        spellings = [state, *(alias for alias, name in STATE_ALIASES.items() if name == state)]
+        hit = sa.case((status.in_(spellings), sa.literal_column("1")), else_=sa.literal_column("0"))
+        sums.append(sa.func.sum(hit).label(state))
+    sums.append(sa.func.count().label("total"))
+    return sums
+
+
+def _counts_in_one_database(engine: sa.Engine) -> dict[int | None, Counter[str]]:
+    """The whole report as one statement: join, inheritance and grouping in the database.
+
+    ``grouped`` counts DOIs per own repository, or per parent for records without one;
+    ``climb`` walks those parents up the tree (a recursive CTE, one step per level) until
+    an ancestor has a repository; the outer query adds the parents' counts to it.
+    """
     io = information_object
     parent_when_unassigned = sa.case((io.c.repository_id.is_(None), io.c.parent_id))
-    stmt = (
+    grouped = (
         sa.select(
-            io.c.repository_id,
+            io.c.repository_id.label("repository_id"),
             parent_when_unassigned.label("parent_id"),
-            ahg_doi.c.status,
-            sa.func.count().label("n"),
+            *_state_sums(ahg_doi.c.status),
         )
         .select_from(ahg_doi.outerjoin(io, io.c.id == ahg_doi.c.information_object_id))
-        .group_by(io.c.repository_id, parent_when_unassigned, ahg_doi.c.status)
+        .group_by(io.c.repository_id, parent_when_unassigned)
+        .cte("grouped")
     )
-    grouped: dict[_Key, Counter[str]] = {}
+    unresolved_parents = sa.select(grouped.c.parent_id).where(
+        grouped.c.repository_id.is_(None), grouped.c.parent_id.is_not(None)
+    )
+    climb = (
+        sa.select(
+            io.c.id.label("start_id"),
+            io.c.parent_id.label("next_id"),
+            io.c.repository_id.label("repository_id"),
+            sa.literal_column("0").label("depth"),
+        )
+        .where(io.c.id.in_(unresolved_parents))
+        .cte("climb", recursive=True)
+    )
+    ancestor = io.alias("ancestor")
+    climb = climb.union_all(
+        sa.select(
+            climb.c.start_id,
+            ancestor.c.parent_id,
+            ancestor.c.repository_id,
+            climb.c.depth + sa.literal_column("1"),
+        )
+        .select_from(climb.join(ancestor, ancestor.c.id == climb.c.next_id))
+        .where(climb.c.repository_id.is_(None), climb.c.depth < sa.literal_column(str(MAX_DEPTH)))
+    )
+    resolved = (
+        sa.select(climb.c.start_id, sa.func.max(climb.c.repository_id).label("repository_id"))
+        .where(climb.c.repository_id.is_not(None))
+        .group_by(climb.c.start_id)
+        .cte("resolved")
+    )
+    holder = sa.func.coalesce(grouped.c.repository_id, resolved.c.repository_id)
+    stmt = (
+        sa.select(
+            holder.label("holder"),
+            *(sa.func.sum(grouped.c[name]).label(name) for name in [*STATE_COLUMNS, "total"]),
+        )
+        .select_from(
+            grouped.outerjoin(
+                resolved,
+                sa.and_(
+                    grouped.c.repository_id.is_(None), resolved.c.start_id == grouped.c.parent_id
+                ),
+            )
+        )
+        .group_by(holder)
+    )
+    counts: dict[int | None, Counter[str]] = {}
     with engine.connect() as conn:
-        for row in conn.execute(stmt):
-            key = (row.repository_id, row.parent_id)
-            grouped.setdefault(key, Counter())[row.status] += int(row.n)
-    return grouped
+        for row in conn.execute(stmt).mappings():
+            counts[row["holder"]] = Counter(
+                {name: int(row[name] or 0) for name in [*STATE_COLUMNS, "total"]}
+            )
+    return counts
 
 
-def _grouped_across_databases(
+def _counts_across_databases(
     doi_engine: sa.Engine, catalogue_engine: sa.Engine
-) -> dict[_Key, Counter[str]]:
+) -> dict[int | None, Counter[str]]:
+    """DOI rows streamed in record-id order; each chunk's records read with one range query.
+
+    A range (rather than an IN list) keeps one cached statement; it may read records
+    without a DOI in between, at most the catalogue once over.
+    """
+    io = information_object
     grouped: dict[_Key, Counter[str]] = {}
-    stmt = sa.select(ahg_doi.c.information_object_id, ahg_doi.c.status)
-    with doi_engine.connect() as conn:
-        result = conn.execution_options(yield_per=LOOKUP_CHUNK).execute(stmt)
+    stmt = sa.select(ahg_doi.c.information_object_id, ahg_doi.c.status).order_by(
+        ahg_doi.c.information_object_id
+    )
+    lookup = sa.select(io.c.id, io.c.repository_id, io.c.parent_id).where(
+        io.c.id.between(sa.bindparam("low"), sa.bindparam("high"))
+    )
+    with doi_engine.connect() as conn, catalogue_engine.connect() as catalogue:
+        result = conn.execution_options(yield_per=STREAM_CHUNK).execute(stmt)
         for part in result.partitions():
-            records = record_repositories(catalogue_engine, [row[0] for row in part])
+            records = {
+                row.id: (row.repository_id, row.parent_id)
+                for row in catalogue.execute(lookup, {"low": part[0][0], "high": part[-1][0]})
+            }
             for record_id, status in part:
                 repository_id, parent_id = records.get(record_id, (None, None))
                 key = (repository_id, parent_id if repository_id is None else None)
-                grouped.setdefault(key, Counter())[status] += 1
-    return grouped
-
-
-def repository_counts(
-    doi_engine: sa.Engine, catalogue_engine: sa.Engine | None = None
-) -> dict[int | None, Counter[str]]:
-    """DOI counts by ``ahg_doi.status`` for each holding repository id (``None``: none)."""
-    catalogue_engine = catalogue_engine or doi_engine
-    require_catalogue(catalogue_engine)
-    if same_database(doi_engine, catalogue_engine):
-        grouped = _grouped_in_one_database(doi_engine)
-    else:
-        grouped = _grouped_across_databases(doi_engine, catalogue_engine)
+                counts = grouped.setdefault(key, Counter())
+                counts[STATE_ALIASES.get(status, status)] += 1
+                counts["total"] += 1
     resolved: dict[int | None, Counter[str]] = {}
     by_parent: dict[int, Counter[str]] = {}
     for (repository_id, parent_id), counts in grouped.items():
@@ -106,6 +175,20 @@ def repository_counts(
     for repository_id, counts in inherit_repositories(catalogue_engine, by_parent).items():
         merge_counts(resolved, repository_id, counts)
     return resolved
+
+
+def repository_counts(
+    doi_engine: sa.Engine, catalogue_engine: sa.Engine | None = None
+) -> dict[int | None, Counter[str]]:
+    """Counts per report column (states and ``total``) for each holding repository id.
+
+    ``None`` holds the DOIs without a holding repository.
+    """
+    catalogue_engine = catalogue_engine or doi_engine
+    require_catalogue(catalogue_engine)
+    if same_database(doi_engine, catalogue_engine):
+        return _counts_in_one_database(doi_engine)
+    return _counts_across_databases(doi_engine, catalogue_engine)
 
 
 def repository_report(
@@ -128,9 +211,6 @@ def repository_report(
     )
     rows = []
     for repository_id, by_state in counts.items():
-        states: Counter[str] = Counter()
-        for state, n in by_state.items():
-            states[STATE_ALIASES.get(state, state)] += n
         name = names.get(repository_id) if repository_id is not None else None
         rows.append(
             {
@@ -138,8 +218,8 @@ def repository_report(
                 "repository_code": name.code if name else None,
                 "repository_name": (name.name if name else None)
                 or (NO_REPOSITORY_NAME if repository_id is None else None),
-                **{state: states.get(state, 0) for state in STATE_COLUMNS},
-                "total": sum(by_state.values()),
+                **{state: by_state.get(state, 0) for state in STATE_COLUMNS},
+                "total": by_state.get("total", 0),
             }
         )
     frame = pd.DataFrame(rows, columns=REPOSITORY_COLUMNS)

@@ -9,7 +9,7 @@ the fallback culture, then any translation at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -201,22 +201,3 @@ def inherit_repositories(
     for counts in pending.values():
         merge_counts(resolved, None, counts)
     return resolved
-
-
-def record_repositories(
-    engine: sa.Engine, record_ids: Sequence[int]
-) -> dict[int, tuple[int | None, int | None]]:
-    """``record id -> (own repository_id, parent_id)`` for the records found."""
-    found: dict[int, tuple[int | None, int | None]] = {}
-    with engine.connect() as conn:
-        for chunk in chunked(record_ids):
-            rows = conn.execute(
-                sa.select(
-                    information_object.c.id,
-                    information_object.c.repository_id,
-                    information_object.c.parent_id,
-                ).where(information_object.c.id.in_(chunk))
-            )
-            for row in rows:
-                found[row.id] = (row.repository_id, row.parent_id)
-    return found

@@ -10,6 +10,9 @@ from heratio_doi_pipelines.errors import HeratioDoiError
 
 TABLES_MISSING_MESSAGE = "DOI tables not found: run `heratio-doi init`"
 
+# The only tables `heratio-doi init` creates or changes; a catalogue's other tables are never touched.
+PIPELINE_TABLE_PREFIXES = ("ahg_", "heratio_doi_")
+
 # Driver error codes for "table does not exist": PostgreSQL SQLSTATE and MySQL/MariaDB errno.
 _PG_UNDEFINED_TABLE = "42P01"
 _MYSQL_NO_SUCH_TABLE = 1146
@@ -40,6 +43,28 @@ class IncompatibleTableError(HeratioDoiError):
             "they were expected from Heratio's install SQL, and the pipeline never alters "
             "Heratio's columns: add them (or upgrade Heratio) and run `heratio-doi init` again"
         )
+
+
+class ForeignTableError(HeratioDoiError):
+    """A schema step named a table outside the pipeline's own (ahg_*, heratio_doi_*).
+
+    The DOI tables usually share a database with AtoM's catalogue and Heratio's other
+    tables; init must never create, alter or index any of those.
+    """
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        super().__init__(
+            f"refusing to create or change table `{table}`: `heratio-doi init` only touches "
+            f"tables named {' or '.join(p + '*' for p in PIPELINE_TABLE_PREFIXES)}, never the "
+            "catalogue's or another application's tables"
+        )
+
+
+def require_pipeline_table(name: str) -> None:
+    """Raise ``ForeignTableError`` unless ``name`` is one of the pipeline's own tables."""
+    if not name.startswith(PIPELINE_TABLE_PREFIXES):
+        raise ForeignTableError(name)
 
 
 def is_missing_table_error(exc: BaseException) -> bool:

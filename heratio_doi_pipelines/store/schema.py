@@ -16,6 +16,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from heratio_doi_pipelines.db import require_supported_server
+from heratio_doi_pipelines.errors import HeratioDoiError
 from heratio_doi_pipelines.store.errors import (
     TABLES_MISSING_MESSAGE,
     IncompatibleTableError,
@@ -45,6 +47,8 @@ DOI_SETTING_GROUP = "doi"
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent inits.
 _PG_INIT_LOCK_KEY = 0x48455241_54494F  # "HERATIO"
+# The MySQL/MariaDB named lock with the same role, and how long to wait for it (seconds).
+_MYSQL_INIT_LOCK = {"name": "heratio_doi_init", "timeout": 300}
 
 # (key, default value, setting_type, description). Unknown values stay NULL so that settings
 # resolution falls through to ahg_doi_config; the password and API token are never written.
@@ -136,7 +140,8 @@ def init_database(engine: sa.Engine) -> InitReport:
 
     Idempotent: a second run changes nothing. Raises ``IncompatibleTableError`` (and changes
     nothing) when an existing table lacks a Heratio column the pipeline needs. Runs in one
-    transaction, serialised against concurrent inits, on SQLite and PostgreSQL.
+    transaction, serialised against concurrent inits, on SQLite and PostgreSQL (MySQL commits
+    DDL at once: there a refusal still changes nothing, see ``_mysql_init``).
     """
     with engine.connect() as conn, _init_transaction(conn):
         before = _snapshot(conn)
@@ -209,10 +214,47 @@ def _init_transaction(conn: sa.Connection) -> Iterator[None]:
         finally:
             dbapi_conn.isolation_level = saved  # type: ignore[union-attr]
         return
+    if conn.dialect.name == "mysql":
+        with _mysql_init(conn):
+            yield
+        return
     with conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_INIT_LOCK_KEY)))
         yield
+
+
+@contextmanager
+def _mysql_init(conn: sa.Connection) -> Iterator[None]:
+    """MySQL/MariaDB: refuse servers without SKIP LOCKED, serialise inits with a named lock.
+
+    MySQL commits each DDL statement at once, so a refused init could not be rolled back:
+    the migrations check every existing table before their first change, and the only
+    earlier change, Alembic's version table, is removed again when init created it.
+    """
+    require_supported_server(conn)
+    got = conn.scalar(sa.text("SELECT GET_LOCK(:name, :timeout)"), _MYSQL_INIT_LOCK)
+    conn.commit()
+    if got != 1:
+        raise HeratioDoiError("another `heratio-doi init` holds the schema lock; try again")
+    try:
+        had_version_table = VERSION_TABLE in sa.inspect(conn).get_table_names()
+        conn.commit()
+        try:
+            with conn.begin():
+                yield
+        except BaseException:
+            if conn.in_transaction():
+                conn.rollback()
+            if not had_version_table:
+                with conn.begin():
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
+            raise
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        conn.scalar(sa.text("SELECT RELEASE_LOCK(:name)"), _MYSQL_INIT_LOCK)
+        conn.commit()
 
 
 def _missing(conn: sa.Connection) -> list[str]:

@@ -58,6 +58,8 @@ ahg_doi = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Index("idx_ahg_doi_status", "status"),
     sa.Index("idx_ahg_doi_minted_at", "minted_at"),
+    # pipeline: the by-repository report reads (record, state) from this index alone
+    sa.Index("idx_ahg_doi_status_record", "status", "information_object_id"),
 )
 
 ahg_doi_queue = sa.Table(
@@ -100,6 +102,8 @@ ahg_doi_log = sa.Table(
     sa.Column("performed_at", sa.DateTime, nullable=True, server_default=_now()),
     sa.Index("idx_ahg_doi_log_doi", "doi_id"),
     sa.Index("idx_ahg_doi_log_performed", "performed_at", "action"),
+    # pipeline: the monthly report counts one action's rows per month on this index
+    sa.Index("idx_ahg_doi_log_action_performed", "action", "performed_at", "status_after"),
 )
 
 ahg_doi_config = sa.Table(

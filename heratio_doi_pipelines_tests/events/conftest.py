@@ -61,7 +61,11 @@ def emulator(_emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
 
 
 def events_config(
-    emulator: EmulatorHandle, *, token: bool = True, camel_case: bool = False, per_minute: int = 6000
+    emulator: EmulatorHandle,
+    *,
+    token: bool = True,
+    camel_case: bool = False,
+    per_minute: int = 6000,
 ) -> EventsConfig:
     return EventsConfig(
         url=emulator.url,
@@ -79,7 +83,9 @@ def config(emulator: EmulatorHandle) -> EventsConfig:
     return events_config(emulator)
 
 
-def give_dois(engine: sa.Engine, record_ids: list[int], *, status: str = "findable") -> dict[int, str]:
+def give_dois(
+    engine: sa.Engine, record_ids: list[int], *, status: str = "findable"
+) -> dict[int, str]:
     """Findable, DataCite-confirmed DOIs for ``record_ids`` (as a mint would leave them)."""
     now = datetime(2026, 1, 5, 12, 0, 0)
     dois = {rid: f"10.5072/test/{rid}" for rid in record_ids}

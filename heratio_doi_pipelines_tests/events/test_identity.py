@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 
 from heratio_doi_pipelines.events.config import events_url_for, resolve_events_config
 from heratio_doi_pipelines.events.identity import (
@@ -69,7 +70,7 @@ def test_relations_in_kebab_case_and_objects_normalised() -> None:
 
 def test_payload_key_style_follows_the_accept_header() -> None:
     spec = relation_event("10.5072/a", "10.5072/b", "IsPartOf")
-    row = type("Row", (), spec.row(__import__("datetime").datetime(2026, 3, 1, 10, 0, 0)))
+    row = SimpleNamespace(**spec.row(datetime(2026, 3, 1, 10, 0, 0)))
     hyphen = event_attributes(row)
     camel = event_attributes(row, camel_case=True)
     assert hyphen["subj-id"] == doi_uri("10.5072/a") == "https://doi.org/10.5072/a"

@@ -40,6 +40,10 @@ DATE_TABLE = [
     ((None, None, "1890–1900"), ("1890/1900", None)),
     ((None, None, "1890 to 1900"), ("1890/1900", None)),
     ((None, None, "1890s"), ("1890/1899", None)),
+    ((None, None, "12 May 1890"), ("1890-05-12", None)),
+    ((None, None, "May 12, 1890"), ("1890-05-12", None)),
+    ((None, None, "Sept. 1890"), ("1890-09", None)),
+    ((None, None, "ca. March 1890"), ("1890-03", "circa")),
     ((None, None, "[189-]"), ("1890/1899", None)),
     ((None, None, "[19--]"), ("1900/1999", None)),
     ((None, None, "19??"), ("1900/1999", None)),
@@ -91,7 +95,9 @@ def test_event_date_normalised_with_warning(columns: tuple, expected: str, warni
     assert warnings == [warning]
 
 
-@pytest.mark.parametrize("text", ["spring", "1890-1900-1910", "12345", "ca.", "[?]", "ab-cd"])
+@pytest.mark.parametrize(
+    "text", ["spring", "1890-1900-1910", "12345", "ca.", "[?]", "ab-cd", "31 Foo 1890"]
+)
 def test_unreadable_display_dates_are_dropped_with_a_warning(text: str) -> None:
     warnings: list[str] = []
     assert parse_display_date(text, "dates (Issued)", warnings) is None

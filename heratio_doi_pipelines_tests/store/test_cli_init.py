@@ -51,7 +51,8 @@ def test_init_hides_the_database_password(db_url: str) -> None:
     if url.get_backend_name() == "sqlite":
         shown = db_url
     else:
-        url = url.set(password="s3cret-pw")
+        # the test PostgreSQL trusts loopback and ignores a password; MariaDB's user has one
+        url = url if url.password else url.set(password="s3cret-pw")
         shown = url.render_as_string(hide_password=True)
     result = CliRunner().invoke(
         main, ["init"], env={"HERATIO_DOI_DB_URL": url.render_as_string(hide_password=False)}
@@ -59,7 +60,7 @@ def test_init_hides_the_database_password(db_url: str) -> None:
 
     assert result.exit_code == 0, result.output
     assert f"Database: {shown}" in result.output
-    assert "s3cret-pw" not in result.output
+    assert str(url.password or "s3cret-pw") not in result.output
 
 
 def test_check_on_an_empty_database_prints_the_setup_message(db_url: str) -> None:

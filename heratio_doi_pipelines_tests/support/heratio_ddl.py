@@ -7,8 +7,8 @@ from string import Template
 
 import sqlalchemy as sa
 
-# The same text on each backend; only these types differ (MySQL: BIGINT UNSIGNED
-# AUTO_INCREMENT PRIMARY KEY, DATETIME, TINYINT(1), JSON, CONCAT('https://doi.org/', doi)).
+# SQLite and PostgreSQL share one text where only these types differ; MySQL/MariaDB get
+# Heratio's own MySQL DDL (heratio_ddl_mysql.sql: ENUMs, TINYINT(1), CONCAT, InnoDB utf8mb4).
 _TYPES = {
     "sqlite": {
         "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -39,10 +39,16 @@ HERATIO_TABLES = (
 
 
 def heratio_statements(dialect: str) -> list[str]:
+    """Heratio's DDL for a backend: MySQL's own text there, the shared template elsewhere."""
+    if dialect in ("mysql", "mariadb"):
+        return _statements(Path(__file__).with_name("heratio_ddl_mysql.sql").read_text("utf-8"))
     text = (Path(__file__).with_name("heratio_ddl.sql")).read_text(encoding="utf-8")
+    return _statements(Template(text).substitute(_TYPES[dialect]))
+
+
+def _statements(text: str) -> list[str]:
     body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
-    rendered = Template(body).substitute(_TYPES[dialect])
-    return [stmt.strip() for stmt in rendered.split(";") if stmt.strip()]
+    return [stmt.strip() for stmt in body.split(";") if stmt.strip()]
 
 
 def create_heratio_tables(engine: sa.Engine) -> None:

@@ -88,12 +88,22 @@ def _best_collation(url: str) -> str:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
-            available = set(
-                conn.exec_driver_sql("SHOW COLLATION WHERE Charset = 'utf8mb4'").scalars()
-            )
+            return _first_supported(conn.connection.driver_connection)  # type: ignore[arg-type]
     finally:
         engine.dispose()
-    return next(name for name in _PREFERRED_COLLATIONS if name in available)
+
+
+def _first_supported(conn: pymysql.Connection) -> str:
+    """The first collation of ``_PREFERRED_COLLATIONS`` the server knows (10.10+ spells the
+    UCA 14 ones without a character set in SHOW COLLATION, so each name is tried)."""
+    with conn.cursor() as cur:
+        for name in _PREFERRED_COLLATIONS:
+            try:
+                cur.execute(f"SELECT _utf8mb4'a' COLLATE {name}")
+            except pymysql.err.Error:
+                continue
+            return name
+    raise RuntimeError("the server has no utf8mb4 Unicode collation")
 
 
 @contextlib.contextmanager
@@ -183,10 +193,8 @@ def _prepare(sock: Path) -> str:
     """Set the server's default collation to the one closest to AtoM's; returns it."""
     conn = pymysql.connect(unix_socket=str(sock), user="root", autocommit=True)
     try:
+        collation = _first_supported(conn)
         with conn.cursor() as cur:
-            cur.execute("SHOW COLLATION WHERE Charset = 'utf8mb4'")
-            available = {row[0] for row in cur.fetchall()}
-            collation = next(name for name in _PREFERRED_COLLATIONS if name in available)
             cur.execute(f"SET GLOBAL collation_server = '{collation}'")
     finally:
         conn.close()

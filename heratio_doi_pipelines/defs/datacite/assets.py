@@ -27,7 +27,7 @@ DATACITE_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=300, backoff=dg.Back
 
 class QueueBatchConfig(dg.Config):
     limit: int = Field(default=1000, description="Most queue items to process in this run.")
-    concurrency: int = Field(default=8, description="DataCite requests in flight at once.")
+    concurrency: int = Field(default=16, description="DataCite requests in flight at once.")
 
 
 def _process(

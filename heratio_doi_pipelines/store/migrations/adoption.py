@@ -2,7 +2,8 @@
 
 A table that exists is adopted: the pipeline adds only its own additive columns and the
 indexes it owns, and refuses (before changing anything) when a Heratio column it needs is
-missing, since it never alters Heratio's columns.
+missing, since it never alters Heratio's columns. Every step refuses a table that is not
+one of the pipeline's own (ahg_*, heratio_doi_*): the catalogue beside them is never touched.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from alembic import op
 
-from heratio_doi_pipelines.store.errors import IncompatibleTableError
+from heratio_doi_pipelines.store.errors import IncompatibleTableError, require_pipeline_table
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ def create_or_adopt(specs: Sequence[TableSpec]) -> None:
     Every existing table is checked first, so a refusal leaves the database untouched
     (SQLite does not roll DDL back).
     """
+    for spec in specs:
+        require_pipeline_table(spec.table.name)
     bind = op.get_bind()
     inspector = sa.inspect(bind)
     existing = set(inspector.get_table_names())
@@ -54,6 +57,7 @@ def create_or_adopt(specs: Sequence[TableSpec]) -> None:
 
 def add_missing_columns(table_name: str, columns: Iterable[sa.Column]) -> list[str]:
     """Add the given nullable (or defaulted) columns that the table lacks; returns their names."""
+    require_pipeline_table(table_name)
     present = {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table_name)}
     added = []
     for column in columns:
@@ -69,6 +73,7 @@ def add_missing_indexes(table: sa.Table) -> list[str]:
 
     Heratio names its indexes differently (``idx_status``); an equivalent one is not duplicated.
     """
+    require_pipeline_table(table.name)
     bind = op.get_bind()
     inspector = sa.inspect(bind)
     indexes = inspector.get_indexes(table.name)
