@@ -133,7 +133,25 @@ def sync_command(repair: bool) -> None:
     click.echo(f"drift report: {path}")
 
 
+@click.command("status")
+def status_command() -> None:
+    """The dashboard: DOI counts by state, pending queue items, the ten newest DOIs."""
+    from heratio_doi_pipelines.reports.dashboard import dashboard
+
+    doi_engine = cached_engine(doi_db_url())
+    require_tables(doi_engine)
+    board = dashboard(doi_engine, cached_engine(catalogue_db_url()))
+    width = max(len(name) for name in board.counts)
+    for name, value in board.counts.items():
+        click.echo(f"{name:<{width}}  {value}")
+    if board.recent:
+        click.echo("\nmost recently created DOIs:")
+        for item in board.recent:
+            click.echo(f"  {item.doi:<40} {item.status:<11} {(item.title or '')[:60]}")
+
+
 def register(group: click.Group) -> None:
     group.add_command(enqueue_command)
     group.add_command(process_command)
     group.add_command(sync_command)
+    group.add_command(status_command)

@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 # Not allowed in XML 1.0 documents (tab, LF, CR are; they become whitespace below).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
+_NEEDS_WORK = re.compile(r"[<&]|  ")
 _INLINE_SPACES = re.compile(r"[^\S\n]+")
 
 _BLOCK_TAGS = frozenset(
@@ -84,7 +85,10 @@ def clean_line(value: str | None) -> str | None:
     """A single-line field: markup and illegal characters removed, whitespace collapsed."""
     if value is None:
         return None
-    text = remove_illegal_chars(strip_html(remove_illegal_chars(str(value))))
+    text = str(value)
+    if text.isascii() and text.isprintable() and not _NEEDS_WORK.search(text):
+        return text.strip() or None  # the common case: nothing to strip, decode or collapse
+    text = remove_illegal_chars(strip_html(remove_illegal_chars(text)))
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return text or None
 

@@ -209,3 +209,18 @@ def test_assets_are_described_and_grouped() -> None:
         assert spec.description and len(spec.description) > 40
         assert spec.owners and spec.kinds
     assert report_job.description and dashboard_job.description
+
+
+def test_code_location_has_the_reports_wired_to_the_lifecycle() -> None:
+    from heratio_doi_pipelines.definitions import defs
+
+    location = defs()
+    graph = location.resolve_asset_graph()
+    for asset in REPORT_ASSETS:
+        node = graph.get(asset.key)
+        assert node.group_name == "reports"
+        assert node.parent_keys and all(graph.get(p).is_materializable for p in node.parent_keys)
+    assert location.resolve_job_def("report_job").name == "report_job"
+    assert location.resolve_schedule_def("report_job_schedule").job_name == "report_job"
+    assert location.resolve_schedule_def("dashboard_job_schedule").job_name == "dashboard_job"
+    assert "reports_folder" in (location.resources or {})
