@@ -34,6 +34,8 @@ ENV_OVERRIDES = {
     "DATACITE_PREFIX": "prefix",
     "DATACITE_ENVIRONMENT": "environment",
     "DATACITE_API_TOKEN": "api_token",
+    "DATACITE_RATE_LIMIT_REQUESTS": "rate_limit_requests",
+    "DATACITE_RATE_LIMIT_WINDOW_S": "rate_limit_window_s",
     "HERATIO_BASE_URL": "base_url",
     "HERATIO_DOI_PUBLISHER": "publisher",
     "DOI_FAILURE_NOTIFY": "failure_notify",

@@ -60,6 +60,9 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
             DATACITE_REPOSITORY_ID=os.environ.get("DATACITE_REPOSITORY_ID", DEMO_REPOSITORY_ID),
             DATACITE_PASSWORD=os.environ.get("DATACITE_PASSWORD", DEMO_PASSWORD),
             DATACITE_PREFIX=os.environ.get("DATACITE_PREFIX", DEMO_PREFIX),
+            # the local emulator has no limit: no need to keep to DataCite's test-system pace
+            DATACITE_RATE_LIMIT_REQUESTS="200",
+            DATACITE_RATE_LIMIT_WINDOW_S="1",
         )
         success, run_id = _run_mint_job()
         stats = emulator.stats()
@@ -95,5 +98,9 @@ def _run_mint_job() -> tuple[bool, str]:
 
     job = defs().resolve_job_def("mint_job")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     return result.success, result.run_id

@@ -252,3 +252,12 @@ def test_entities_are_not_expanded_when_reading_xml() -> None:
         b'identifierType="DOI">&x;</identifier></resource>'
     )
     assert "root:" not in json.dumps(from_xml(hostile))
+
+
+def test_to_xml_drops_characters_xml_cannot_hold() -> None:
+    xml = to_xml({"doi": "10.5072/x\x00", "titles": [{"title": "a\ud800b\x07", "lang": "e\x01n"}]})
+    root = etree.fromstring(xml)
+    assert root.findtext(f"{{{NS}}}identifier") == "10.5072/x"
+    title = root.find(f"{{{NS}}}titles/{{{NS}}}title")
+    assert title is not None and title.text == "ab"
+    assert title.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
