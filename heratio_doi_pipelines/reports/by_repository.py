@@ -26,6 +26,7 @@ from heratio_doi_pipelines.reports.catalogue_lookup import (
     repository_names,
     require_catalogue,
 )
+from heratio_doi_pipelines.reports.connection import report_connection
 from heratio_doi_pipelines.store.tables import ahg_doi
 
 STATE_COLUMNS = ["findable", "registered", "draft", "failed", "tombstone"]
@@ -128,7 +129,7 @@ def _counts_in_one_database(engine: sa.Engine) -> dict[int | None, Counter[str]]
         .group_by(holder)
     )
     counts: dict[int | None, Counter[str]] = {}
-    with engine.connect() as conn:
+    with report_connection(engine) as conn:
         for row in conn.execute(stmt).mappings():
             counts[row["holder"]] = Counter(
                 {name: int(row[name] or 0) for name in [*STATE_COLUMNS, "total"]}

@@ -25,6 +25,7 @@ from datetime import date, datetime
 import pandas as pd
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.reports.connection import report_connection
 from heratio_doi_pipelines.reports.months import (
     add_months,
     as_datetime,
@@ -130,7 +131,7 @@ def monthly_counts(engine: sa.Engine, first: date, last: date) -> pd.DataFrame:
     months = month_range(first, last)
     if not months:
         return empty_monthly_frame()
-    with engine.connect() as conn:
+    with report_connection(engine) as conn:
         counts = _counts_per_month(conn, months)
     return pd.DataFrame(
         {
