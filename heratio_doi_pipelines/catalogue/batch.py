@@ -27,6 +27,12 @@ names the fallback culture first, the language ``auto_mint_levels`` is written i
 ``event.start_date``/``end_date`` are CAST to text in SQL, so zero-filled partial dates such
 as ``1890-00-00`` (invalid DATEs for a driver) arrive exactly as stored.
 
+Each statement is built once (an expanding ``:ids`` parameter takes the chunk), so a batch
+only binds ids: SQLAlchemy's compiled cache is hit instead of a new statement being built
+and hashed per batch. Low-selectivity filters (taxonomy, event type) are wrapped in
+``_no_index`` so that SQLite, which has no statistics on a catalogue it must not ANALYZE,
+drives the query from the ids' index instead of scanning every row of a taxonomy or type.
+
 Only SELECT/WITH statements are issued.
 """
 
@@ -39,9 +45,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
 
 from heratio_doi_pipelines.catalogue import atom_tables as t
 from heratio_doi_pipelines.catalogue import constants as c
@@ -133,13 +141,23 @@ def chunks(ids: Sequence[int], size: int = IN_CHUNK) -> Iterator[list[int]]:
 
 
 def fetch_in_chunks(
-    conn: sa.Connection, ids: Sequence[int], build: Callable[[list[int]], Any]
+    conn: sa.Connection, ids: Sequence[int], statement: sa.Executable, **params: Any
 ) -> list[sa.Row]:
-    """Rows of ``build(chunk)`` for each chunk of ids: one query per ``IN_CHUNK`` ids."""
+    """Rows of ``statement`` with each chunk of ids bound to ``:ids``: one query per chunk."""
     rows: list[sa.Row] = []
     for chunk in chunks(ids):
-        rows.extend(conn.execute(build(chunk)).all())
+        rows.extend(conn.execute(statement, {**params, "ids": chunk}).all())
     return rows
+
+
+def _in_ids(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """``column IN (:ids)``, the ids bound per execution (see ``fetch_in_chunks``)."""
+    return column.in_(sa.bindparam("ids", expanding=True))
+
+
+def _no_index(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``(+ column)``: same value, but the planner cannot pick the column's index for it."""
+    return sa.UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
 def unique_ids(ids: Iterable[int]) -> list[int]:
@@ -155,6 +173,8 @@ def _text(value: Any) -> str | None:
     """Stored text as-is, but empty strings as None (AtoM writes both for 'no value')."""
     if value is None:
         return None
+    if type(value) is str:  # the common case, checked first
+        return value if value.strip() else None
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
     value = str(value)
@@ -200,6 +220,9 @@ def pick(by_culture: Mapping[str, Any], *preferred: str | None) -> Any:
     return by_culture[min(by_culture)]
 
 
+_php_string_list = lru_cache(maxsize=1024)(php_string_list)  # language codes repeat a lot
+
+
 def _polygon(raw: Any) -> tuple[tuple[float, float], ...] | None:
     """(longitude, latitude) points from a GeoJSON polygon, [lon, lat] pairs or {lat, lon} dicts."""
     if not raw:
@@ -223,6 +246,284 @@ def _polygon(raw: Any) -> tuple[tuple[float, float], ...] | None:
     return tuple(points) or None
 
 
+# -- statements (built once; ``:ids`` is bound per chunk) -----------------------------------
+
+
+@cache
+def _lineage_statement() -> sa.Select:
+    io, obj, slug, status = t.information_object, t.object_, t.slug, t.status
+    lineage = (
+        sa.select(io.c.id, io.c.parent_id)
+        .where(_in_ids(io.c.id), io.c.id != c.ROOT_INFORMATION_OBJECT_ID)
+        .cte("lineage", recursive=True)
+    )
+    up = io.alias("up")
+    previous = lineage.alias("previous")
+    lineage = lineage.union(
+        sa.select(up.c.id, up.c.parent_id).where(
+            up.c.id == previous.c.parent_id, up.c.id != c.ROOT_INFORMATION_OBJECT_ID
+        )
+    )
+    return sa.select(
+        io.c.id,
+        io.c.parent_id,
+        io.c.identifier,
+        io.c.repository_id,
+        io.c.level_of_description_id,
+        io.c.source_culture,
+        obj.c.updated_at,
+        slug.c.slug,
+        status.c.status_id,
+    ).select_from(
+        lineage.join(io, io.c.id == lineage.c.id)
+        .outerjoin(obj, obj.c.id == io.c.id)
+        .outerjoin(slug, slug.c.object_id == io.c.id)
+        .outerjoin(
+            status,
+            sa.and_(
+                status.c.object_id == io.c.id,
+                status.c.type_id == c.STATUS_TYPE_PUBLICATION,
+            ),
+        )
+    )
+
+
+@cache
+def _i18n_statement() -> sa.Select:
+    i18n = t.information_object_i18n
+    return sa.select(
+        i18n.c.id,
+        i18n.c.culture,
+        i18n.c.title,
+        i18n.c.scope_and_content,
+        i18n.c.archival_history,
+        i18n.c.acquisition,
+    ).where(_in_ids(i18n.c.id))
+
+
+@cache
+def _events_statement() -> sa.Select:
+    ev, evi = t.event, t.event_i18n
+    return (
+        sa.select(
+            ev.c.id,
+            ev.c.object_id,
+            ev.c.type_id,
+            ev.c.actor_id,
+            sa.cast(ev.c.start_date, sa.String()).label("start_date"),
+            sa.cast(ev.c.end_date, sa.String()).label("end_date"),
+            ev.c.source_culture,
+            evi.c.culture,
+            evi.c.date,
+        )
+        .select_from(ev.outerjoin(evi, evi.c.id == ev.c.id))
+        .where(_in_ids(ev.c.object_id))
+        .order_by(ev.c.id)
+    )
+
+
+@cache
+def _creation_actors_statement() -> sa.Select:
+    ev = t.event
+    return (
+        sa.select(ev.c.object_id, ev.c.actor_id)
+        .where(
+            _in_ids(ev.c.object_id),
+            _no_index(ev.c.type_id) == c.EVENT_CREATION,
+            ev.c.actor_id.is_not(None),
+        )
+        .order_by(ev.c.id)
+    )
+
+
+@cache
+def _actors_statement() -> sa.Select:
+    a, ai = t.actor, t.actor_i18n
+    return (
+        sa.select(
+            a.c.id,
+            a.c.entity_type_id,
+            a.c.source_culture,
+            ai.c.culture,
+            ai.c.authorized_form_of_name,
+        )
+        .select_from(a.outerjoin(ai, ai.c.id == a.c.id))
+        .where(_in_ids(a.c.id))
+    )
+
+
+@cache
+def _repositories_statement() -> sa.Select:
+    r, ci = t.repository, t.contact_information
+    return (
+        sa.select(
+            r.c.id,
+            r.c.identifier,
+            ci.c.id.label("contact_id"),
+            ci.c.primary_contact,
+            ci.c.country_code,
+        )
+        .select_from(r.outerjoin(ci, ci.c.actor_id == r.c.id))
+        .where(_in_ids(r.c.id))
+    )
+
+
+@cache
+def _actor_identifiers_statement() -> sa.Select:
+    ident = _ahg_actor_identifier
+    return (
+        sa.select(ident.c.actor_id, ident.c.identifier_type, ident.c.identifier_value, ident.c.uri)
+        .where(
+            _in_ids(ident.c.actor_id),
+            sa.func.lower(ident.c.identifier_type).in_(["orcid", "isni"]),
+        )
+        .order_by(ident.c.id)
+    )
+
+
+@cache
+def _access_points_statement(coord_columns: tuple[str, ...]) -> sa.Select:
+    """Terms with the names in ``:cultures`` or their source culture, and the coordinates."""
+    otr, term, ti = t.object_term_relation, t.term, t.term_i18n
+    coords = sa.table("ahg_place_coords", sa.column("term_id"), *map(sa.column, coord_columns))
+    cultures: sa.BindParameter[str] = sa.bindparam("cultures", expanding=True)
+    joined = otr.join(term, term.c.id == otr.c.term_id).outerjoin(
+        ti,
+        sa.and_(
+            ti.c.id == term.c.id,
+            sa.or_(ti.c.culture.in_(cultures), ti.c.culture == term.c.source_culture),
+        ),
+    )
+    columns: list[Any] = [
+        otr.c.object_id,
+        term.c.id.label("term_id"),
+        term.c.taxonomy_id,
+        term.c.source_culture,
+        ti.c.culture,
+        ti.c.name,
+    ]
+    if coord_columns:
+        joined = joined.outerjoin(coords, coords.c.term_id == term.c.id)
+        columns.extend(coords.c[name] for name in coord_columns)
+    return (
+        sa.select(*columns)
+        .select_from(joined)
+        .where(
+            _in_ids(otr.c.object_id),
+            _no_index(term.c.taxonomy_id).in_(ACCESS_POINT_TAXONOMIES),
+        )
+        .order_by(otr.c.id)
+    )
+
+
+@cache
+def _level_names_statement() -> sa.Select:
+    term, ti = t.term, t.term_i18n
+    return (
+        sa.select(term.c.id, term.c.source_culture, ti.c.culture, ti.c.name)
+        .select_from(term.join(ti, ti.c.id == term.c.id))
+        .where(_in_ids(term.c.id))
+    )
+
+
+_DIGITAL_OBJECT_COLUMNS = ("id", "usage_id", "mime_type", "name", "path", "parent_id")
+
+
+@cache
+def _digital_objects_statement() -> sa.CompoundSelect:
+    """Masters attached to the records, then their derivatives (which have no object_id)."""
+    do = t.digital_object
+    master = do.alias("master")
+    derivative = do.alias("derivative")
+    own = sa.select(
+        *(do.c[name] for name in _DIGITAL_OBJECT_COLUMNS), do.c.object_id.label("record_id")
+    ).where(_in_ids(do.c.object_id))
+    derived = (
+        sa.select(
+            *(derivative.c[name] for name in _DIGITAL_OBJECT_COLUMNS),
+            master.c.object_id.label("record_id"),
+        )
+        .join(master, master.c.id == derivative.c.parent_id)
+        .where(_in_ids(master.c.object_id))
+    )
+    return sa.union_all(own, derived)
+
+
+@cache
+def _languages_statement() -> sa.Select:
+    p, pi = t.property_, t.property_i18n
+    return (
+        sa.select(p.c.id, p.c.object_id, p.c.source_culture, pi.c.culture, pi.c.value)
+        .select_from(p.join(pi, pi.c.id == p.c.id))
+        .where(_in_ids(p.c.object_id), p.c.name == c.PROPERTY_LANGUAGE)
+        .order_by(p.c.id)
+    )
+
+
+@cache
+def _exhibitions_statement() -> sa.Select:
+    """Notes whose type is an 'Exhibition' note-type term (see constants)."""
+    n, ni, term, ti = t.note, t.note_i18n, t.term, t.term_i18n
+    exhibition_types = (
+        sa.select(term.c.id)
+        .join(ti, ti.c.id == term.c.id)
+        .where(
+            term.c.taxonomy_id == c.TAXONOMY_NOTE_TYPE,
+            sa.func.lower(sa.func.trim(ti.c.name)).in_(c.EXHIBITION_NOTE_TYPE_NAMES),
+        )
+    )
+    return (
+        sa.select(n.c.id, n.c.object_id, n.c.source_culture, ni.c.culture, ni.c.content)
+        .select_from(n.join(ni, ni.c.id == n.c.id))
+        .where(_in_ids(n.c.object_id), n.c.type_id.in_(exhibition_types))
+        .order_by(n.c.id)
+    )
+
+
+@cache
+def _geolocations_statement() -> sa.Select:
+    geo = _ahg_io_geolocation
+    return sa.select(
+        geo.c.information_object_id, geo.c.latitude, geo.c.longitude, geo.c.place_name
+    ).where(_in_ids(geo.c.information_object_id))
+
+
+@cache
+def _funding_statement() -> sa.Select:
+    f = _ahg_io_funding
+    return (
+        sa.select(
+            f.c.information_object_id,
+            f.c.funder_name,
+            f.c.funder_identifier,
+            f.c.funder_identifier_type,
+            f.c.award_number,
+            f.c.award_uri,
+            f.c.award_title,
+        )
+        .where(_in_ids(f.c.information_object_id))
+        .order_by(f.c.id)
+    )
+
+
+@cache
+def _parent_dois_statement() -> sa.Select:
+    d = AHG_DOI
+    return sa.select(d.c.information_object_id, d.c.doi).where(
+        _in_ids(d.c.information_object_id), d.c.status.in_(c.CITABLE_DOI_STATES)
+    )
+
+
+@dataclass
+class _Term:
+    """An access-point term met in the batch: names by culture and sidecar coordinates."""
+
+    taxonomy_id: int
+    source_culture: str | None
+    names: dict[str, Any]
+    coordinates: Mapping[str, Any]
+
+
 class BatchReader:
     """One batch: runs the fixed set of queries, then assembles records in Python."""
 
@@ -243,46 +544,8 @@ class BatchReader:
     # -- queries ------------------------------------------------------------------------------
 
     def _lineage(self) -> dict[int, _Node]:
-        io, obj, slug, status = t.information_object, t.object_, t.slug, t.status
-
-        def build(chunk: list[int]) -> sa.Select:
-            lineage = (
-                sa.select(io.c.id, io.c.parent_id)
-                .where(io.c.id.in_(chunk), io.c.id != c.ROOT_INFORMATION_OBJECT_ID)
-                .cte("lineage", recursive=True)
-            )
-            up = io.alias("up")
-            previous = lineage.alias("previous")
-            lineage = lineage.union(
-                sa.select(up.c.id, up.c.parent_id).where(
-                    up.c.id == previous.c.parent_id, up.c.id != c.ROOT_INFORMATION_OBJECT_ID
-                )
-            )
-            return sa.select(
-                io.c.id,
-                io.c.parent_id,
-                io.c.identifier,
-                io.c.repository_id,
-                io.c.level_of_description_id,
-                io.c.source_culture,
-                obj.c.updated_at,
-                slug.c.slug,
-                status.c.status_id,
-            ).select_from(
-                lineage.join(io, io.c.id == lineage.c.id)
-                .outerjoin(obj, obj.c.id == io.c.id)
-                .outerjoin(slug, slug.c.object_id == io.c.id)
-                .outerjoin(
-                    status,
-                    sa.and_(
-                        status.c.object_id == io.c.id,
-                        status.c.type_id == c.STATUS_TYPE_PUBLICATION,
-                    ),
-                )
-            )
-
         nodes: dict[int, _Node] = {}
-        for row in fetch_in_chunks(self.conn, self.ids, build):
+        for row in fetch_in_chunks(self.conn, self.ids, _lineage_statement()):
             node = nodes.get(row.id)
             if node is None:
                 nodes[row.id] = _Node(
@@ -301,49 +564,15 @@ class BatchReader:
         return nodes
 
     def _i18n(self, ids: list[int]) -> dict[int, dict[str, sa.Row]]:
-        i18n = t.information_object_i18n
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: sa.select(
-                i18n.c.id,
-                i18n.c.culture,
-                i18n.c.title,
-                i18n.c.scope_and_content,
-                i18n.c.archival_history,
-                i18n.c.acquisition,
-            ).where(i18n.c.id.in_(chunk)),
-        )
         by_id: dict[int, dict[str, sa.Row]] = defaultdict(dict)
-        for row in rows:
-            by_id[row.id][row.culture] = row
+        for row in fetch_in_chunks(self.conn, ids, _i18n_statement()):
+            by_id[row[0]][row[1]] = row
         return by_id
 
     def _events(self, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
         """Events per record in id order, one entry per event with its display date."""
-        ev, evi = t.event, t.event_i18n
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(
-                    ev.c.id,
-                    ev.c.object_id,
-                    ev.c.type_id,
-                    ev.c.actor_id,
-                    sa.cast(ev.c.start_date, sa.String()).label("start_date"),
-                    sa.cast(ev.c.end_date, sa.String()).label("end_date"),
-                    ev.c.source_culture,
-                    evi.c.culture,
-                    evi.c.date,
-                )
-                .select_from(ev.outerjoin(evi, evi.c.id == ev.c.id))
-                .where(ev.c.object_id.in_(chunk))
-                .order_by(ev.c.id)
-            ),
-        )
         grouped: dict[int, dict[int, tuple[sa.Row, dict[str, Any]]]] = defaultdict(dict)
-        for row in rows:
+        for row in fetch_in_chunks(self.conn, ids, _events_statement()):
             entry = grouped[row.object_id].setdefault(row.id, (row, {}))
             if row.culture is not None:
                 entry[1][row.culture] = row.date
@@ -353,50 +582,22 @@ class BatchReader:
         }
 
     def _creation_actors(self, ids: list[int]) -> dict[int, list[int]]:
-        ev = t.event
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(ev.c.object_id, ev.c.actor_id)
-                .where(
-                    ev.c.object_id.in_(chunk),
-                    ev.c.type_id == c.EVENT_CREATION,
-                    ev.c.actor_id.is_not(None),
-                )
-                .order_by(ev.c.id)
-            ),
-        )
         found: dict[int, list[int]] = defaultdict(list)
-        for row in rows:
-            if row.actor_id not in found[row.object_id]:
-                found[row.object_id].append(row.actor_id)
+        for object_id, actor_id in fetch_in_chunks(self.conn, ids, _creation_actors_statement()):
+            if actor_id not in found[object_id]:
+                found[object_id].append(actor_id)
         return found
 
     def _actors(self, ids: list[int]) -> dict[int, tuple[int | None, str | None]]:
         """(entity type, name) per actor; the name in the actor's own source culture first."""
-        a, ai = t.actor, t.actor_i18n
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(
-                    a.c.id,
-                    a.c.entity_type_id,
-                    a.c.source_culture,
-                    ai.c.culture,
-                    ai.c.authorized_form_of_name,
-                )
-                .select_from(a.outerjoin(ai, ai.c.id == a.c.id))
-                .where(a.c.id.in_(chunk))
-            ),
-        )
         names: dict[int, dict[str, Any]] = defaultdict(dict)
         meta: dict[int, tuple[int | None, str | None]] = {}
-        for row in rows:
-            meta[row.id] = (row.entity_type_id, row.source_culture)
-            if row.culture is not None:
-                names[row.id][row.culture] = row.authorized_form_of_name
+        for actor_id, entity_type, source, culture, name in fetch_in_chunks(
+            self.conn, ids, _actors_statement()
+        ):
+            meta[actor_id] = (entity_type, source)
+            if culture is not None:
+                names[actor_id][culture] = name
         return {
             actor_id: (entity_type, _text(pick(names[actor_id], source, self.fallback)))
             for actor_id, (entity_type, source) in meta.items()
@@ -404,25 +605,9 @@ class BatchReader:
 
     def _repositories(self, ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
         """(identifier, country code) per repository; primary contact's country first."""
-        r, ci = t.repository, t.contact_information
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(
-                    r.c.id,
-                    r.c.identifier,
-                    ci.c.id.label("contact_id"),
-                    ci.c.primary_contact,
-                    ci.c.country_code,
-                )
-                .select_from(r.outerjoin(ci, ci.c.actor_id == r.c.id))
-                .where(r.c.id.in_(chunk))
-            ),
-        )
         identifiers: dict[int, str | None] = {}
         contacts: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        for row in rows:
+        for row in fetch_in_chunks(self.conn, ids, _repositories_statement()):
             identifiers[row.id] = _text(row.identifier)
             country = _text(row.country_code)
             if country is not None:
@@ -437,23 +622,8 @@ class BatchReader:
     def _actor_identifiers(self, ids: list[int]) -> dict[int, dict[str, str]]:
         if "ahg_actor_identifier" not in self.schema.tables or not ids:
             return {}
-        ident = _ahg_actor_identifier
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(
-                    ident.c.actor_id, ident.c.identifier_type, ident.c.identifier_value, ident.c.uri
-                )
-                .where(
-                    ident.c.actor_id.in_(chunk),
-                    sa.func.lower(ident.c.identifier_type).in_(["orcid", "isni"]),
-                )
-                .order_by(ident.c.id)
-            ),
-        )
         found: dict[int, dict[str, str]] = defaultdict(dict)
-        for row in rows:
+        for row in fetch_in_chunks(self.conn, ids, _actor_identifiers_statement()):
             value = _text(row.identifier_value) or _text(row.uri)
             if value is not None:
                 found[row.actor_id].setdefault(row.identifier_type.lower(), value.strip())
@@ -461,61 +631,33 @@ class BatchReader:
 
     def _access_points(
         self, ids: list[int], cultures: list[str]
-    ) -> dict[int, list[tuple[sa.Row, dict[str, Any]]]]:
-        """Subject, place and genre terms per record, in the order they were attached."""
-        otr, term, ti = t.object_term_relation, t.term, t.term_i18n
+    ) -> tuple[dict[int, _Term], dict[int, list[int]]]:
+        """The batch's subject, place and genre terms, and each record's term ids in the order
+        they were attached. A term's names and coordinates do not depend on the record, so
+        they are gathered once per term."""
         coord_columns = self.schema.place_coord_columns
-        coords = sa.table("ahg_place_coords", sa.column("term_id"), *map(sa.column, coord_columns))
-
-        def build(chunk: list[int]) -> sa.Select:
-            joined = otr.join(term, term.c.id == otr.c.term_id).outerjoin(
-                ti,
-                sa.and_(
-                    ti.c.id == term.c.id,
-                    sa.or_(ti.c.culture.in_(cultures), ti.c.culture == term.c.source_culture),
-                ),
-            )
-            columns: list[Any] = [
-                otr.c.object_id,
-                term.c.id.label("term_id"),
-                term.c.taxonomy_id,
-                term.c.source_culture,
-                ti.c.culture,
-                ti.c.name,
-            ]
-            if coord_columns:
-                joined = joined.outerjoin(coords, coords.c.term_id == term.c.id)
-                columns.extend(coords.c[name] for name in coord_columns)
-            return (
-                sa.select(*columns)
-                .select_from(joined)
-                .where(otr.c.object_id.in_(chunk), term.c.taxonomy_id.in_(ACCESS_POINT_TAXONOMIES))
-                .order_by(otr.c.id)
-            )
-
-        grouped: dict[int, dict[int, tuple[sa.Row, dict[str, Any]]]] = defaultdict(dict)
-        for row in fetch_in_chunks(self.conn, ids, build):
-            entry = grouped[row.object_id].setdefault(row.term_id, (row, {}))
-            if row.culture is not None:
-                entry[1][row.culture] = row.name
-        return {object_id: list(terms.values()) for object_id, terms in grouped.items()}
+        statement = _access_points_statement(coord_columns)
+        terms: dict[int, _Term] = {}
+        attached: dict[int, dict[int, None]] = defaultdict(dict)
+        for row in fetch_in_chunks(self.conn, ids, statement, cultures=cultures):
+            object_id, term_id, taxonomy_id, source_culture, culture, name = row[:6]
+            term = terms.get(term_id)
+            if term is None:
+                coordinates = dict(zip(coord_columns, row[6:], strict=True))
+                term = terms[term_id] = _Term(taxonomy_id, source_culture, {}, coordinates)
+            if culture is not None:
+                term.names[culture] = name
+            attached[object_id][term_id] = None
+        return terms, {object_id: list(term_ids) for object_id, term_ids in attached.items()}
 
     def _level_names(self, ids: list[int]) -> dict[int, str | None]:
-        term, ti = t.term, t.term_i18n
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(term.c.id, term.c.source_culture, ti.c.culture, ti.c.name)
-                .select_from(term.join(ti, ti.c.id == term.c.id))
-                .where(term.c.id.in_(chunk))
-            ),
-        )
         names: dict[int, dict[str, Any]] = defaultdict(dict)
         source: dict[int, str] = {}
-        for row in rows:
-            names[row.id][row.culture] = row.name
-            source[row.id] = row.source_culture
+        for term_id, source_culture, culture, name in fetch_in_chunks(
+            self.conn, ids, _level_names_statement()
+        ):
+            names[term_id][culture] = name
+            source[term_id] = source_culture
         return {
             term_id: _text(pick(by_culture, self.fallback, source.get(term_id)))
             for term_id, by_culture in names.items()
@@ -523,37 +665,17 @@ class BatchReader:
 
     def _digital_objects(self, ids: list[int]) -> dict[int, list[DigitalObject]]:
         """Masters attached to each record plus their derivatives (which have no object_id)."""
-        do = t.digital_object
-        master = do.alias("master")
-        derivative = do.alias("derivative")
-        columns = ("id", "usage_id", "mime_type", "name", "path", "parent_id")
-
-        def build(chunk: list[int]) -> Any:
-            own = sa.select(
-                *(do.c[name] for name in columns), do.c.object_id.label("record_id")
-            ).where(do.c.object_id.in_(chunk))
-            derived = (
-                sa.select(
-                    *(derivative.c[name] for name in columns),
-                    master.c.object_id.label("record_id"),
-                )
-                .join(master, master.c.id == derivative.c.parent_id)
-                .where(master.c.object_id.in_(chunk))
-            )
-            return sa.union_all(own, derived)
-
-        rows = fetch_in_chunks(self.conn, ids, build)
         by_record: dict[int, dict[int, DigitalObject]] = defaultdict(dict)
-        for row in rows:
-            mapping = row._mapping
-            record_id = mapping["record_id"]
-            by_record[record_id][mapping["id"]] = DigitalObject(
-                id=mapping["id"],
-                usage_id=mapping["usage_id"],
-                mime_type=_text(mapping["mime_type"]),
-                name=_text(mapping["name"]),
-                path=_text(mapping["path"]),
-                parent_id=mapping["parent_id"],
+        for object_id, usage_id, mime_type, name, path, parent_id, record_id in fetch_in_chunks(
+            self.conn, ids, _digital_objects_statement()
+        ):
+            by_record[record_id][object_id] = DigitalObject(
+                id=object_id,
+                usage_id=usage_id,
+                mime_type=_text(mime_type),
+                name=_text(name),
+                path=_text(path),
+                parent_id=parent_id,
             )
         return {
             record_id: [objects[key] for key in sorted(objects)]
@@ -561,57 +683,31 @@ class BatchReader:
         }
 
     def _languages(self, ids: list[int]) -> dict[int, list[str]]:
-        p, pi = t.property_, t.property_i18n
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(p.c.id, p.c.object_id, p.c.source_culture, pi.c.culture, pi.c.value)
-                .select_from(p.join(pi, pi.c.id == p.c.id))
-                .where(p.c.object_id.in_(chunk), p.c.name == c.PROPERTY_LANGUAGE)
-                .order_by(p.c.id)
-            ),
-        )
         values: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         sources: dict[int, str] = {}
-        for row in rows:
-            values[row.object_id].setdefault(row.id, {})[row.culture] = row.value
-            sources[row.id] = row.source_culture
+        for property_id, object_id, source_culture, culture, value in fetch_in_chunks(
+            self.conn, ids, _languages_statement()
+        ):
+            values[object_id].setdefault(property_id, {})[culture] = value
+            sources[property_id] = source_culture
         found: dict[int, list[str]] = {}
         for object_id, properties in values.items():
             codes: list[str] = []
             for property_id, by_culture in properties.items():
                 raw = pick(by_culture, sources.get(property_id), self.fallback)
-                codes.extend(code for code in php_string_list(raw) if code not in codes)
+                codes.extend(code for code in _php_string_list(raw) if code not in codes)
             found[object_id] = codes
         return found
 
     def _exhibitions(self, ids: list[int]) -> dict[int, list[str]]:
         """URLs in notes whose type is an 'Exhibition' note-type term (see constants)."""
-        n, ni, term, ti = t.note, t.note_i18n, t.term, t.term_i18n
-        exhibition_types = (
-            sa.select(term.c.id)
-            .join(ti, ti.c.id == term.c.id)
-            .where(
-                term.c.taxonomy_id == c.TAXONOMY_NOTE_TYPE,
-                sa.func.lower(sa.func.trim(ti.c.name)).in_(c.EXHIBITION_NOTE_TYPE_NAMES),
-            )
-        )
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(n.c.id, n.c.object_id, n.c.source_culture, ni.c.culture, ni.c.content)
-                .select_from(n.join(ni, ni.c.id == n.c.id))
-                .where(n.c.object_id.in_(chunk), n.c.type_id.in_(exhibition_types))
-                .order_by(n.c.id)
-            ),
-        )
         notes: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         sources: dict[int, str] = {}
-        for row in rows:
-            notes[row.object_id].setdefault(row.id, {})[row.culture] = row.content
-            sources[row.id] = row.source_culture
+        for note_id, object_id, source_culture, culture, content in fetch_in_chunks(
+            self.conn, ids, _exhibitions_statement()
+        ):
+            notes[object_id].setdefault(note_id, {})[culture] = content
+            sources[note_id] = source_culture
         found: dict[int, list[str]] = {}
         for object_id, by_note in notes.items():
             urls: list[str] = []
@@ -627,46 +723,22 @@ class BatchReader:
     def _geolocations(self, ids: list[int]) -> dict[int, GeoPoint]:
         if "ahg_io_geolocation" not in self.schema.tables:
             return {}
-        geo = _ahg_io_geolocation
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: sa.select(
-                geo.c.information_object_id, geo.c.latitude, geo.c.longitude, geo.c.place_name
-            ).where(geo.c.information_object_id.in_(chunk)),
-        )
         return {
-            row.information_object_id: GeoPoint(
-                latitude=_float(row.latitude),
-                longitude=_float(row.longitude),
-                place_name=_text(row.place_name),
+            object_id: GeoPoint(
+                latitude=_float(latitude),
+                longitude=_float(longitude),
+                place_name=_text(place_name),
             )
-            for row in rows
+            for object_id, latitude, longitude, place_name in fetch_in_chunks(
+                self.conn, ids, _geolocations_statement()
+            )
         }
 
     def _funding(self, ids: list[int]) -> dict[int, list[Funding]]:
         if "ahg_io_funding" not in self.schema.tables:
             return {}
-        f = _ahg_io_funding
-        rows = fetch_in_chunks(
-            self.conn,
-            ids,
-            lambda chunk: (
-                sa.select(
-                    f.c.information_object_id,
-                    f.c.funder_name,
-                    f.c.funder_identifier,
-                    f.c.funder_identifier_type,
-                    f.c.award_number,
-                    f.c.award_uri,
-                    f.c.award_title,
-                )
-                .where(f.c.information_object_id.in_(chunk))
-                .order_by(f.c.id)
-            ),
-        )
         found: dict[int, list[Funding]] = defaultdict(list)
-        for row in rows:
+        for row in fetch_in_chunks(self.conn, ids, _funding_statement()):
             found[row.information_object_id].append(
                 Funding(
                     funder_name=row.funder_name or "",
@@ -682,19 +754,11 @@ class BatchReader:
     def _parent_dois(self, parent_ids: list[int]) -> dict[int, str]:
         if not parent_ids:
             return {}
-        d = AHG_DOI
         with self.doi_connection(self.conn) as doi_conn:
             if doi_conn is None:
                 return {}
-            rows = fetch_in_chunks(
-                doi_conn,
-                parent_ids,
-                lambda chunk: sa.select(d.c.information_object_id, d.c.doi).where(
-                    d.c.information_object_id.in_(chunk),
-                    d.c.status.in_(c.CITABLE_DOI_STATES),
-                ),
-            )
-        return {row.information_object_id: row.doi for row in rows if _text(row.doi)}
+            rows = fetch_in_chunks(doi_conn, parent_ids, _parent_dois_statement())
+        return {object_id: doi for object_id, doi in rows if _text(doi)}
 
     # -- assembly -----------------------------------------------------------------------------
 
@@ -752,7 +816,8 @@ class BatchReader:
         cultures = sorted(
             {self.fallback} | {culture for i in ids if (culture := nodes[i].source_culture)}
         )
-        access_points = self._access_points(ids, cultures)
+        terms, term_ids = self._access_points(ids, cultures)
+        places_made: dict[tuple[int, str], Place] = {}  # frozen, so shared between records
         level_ids = sorted({level for i in ids if (level := nodes[i].level_id) is not None})
         levels = self._level_names(level_ids) if level_ids else {}
         digital_objects = self._digital_objects(ids)
@@ -770,18 +835,24 @@ class BatchReader:
         )
         parent_dois = self._parent_dois(parent_ids)
 
+        actors_made: dict[int, Actor | None] = {}  # frozen, so shared between records
+
         def actor_of(actor_id: int) -> Actor | None:
-            if actor_id not in actors:
-                return None
-            entity_type, name = actors[actor_id]
-            ids_of = identifiers.get(actor_id, {})
-            return Actor(
-                id=actor_id,
-                name=name,
-                entity_type_id=entity_type,
-                orcid=ids_of.get("orcid"),
-                isni=ids_of.get("isni"),
-            )
+            if actor_id in actors_made:
+                return actors_made[actor_id]
+            actor = None
+            if actor_id in actors:
+                entity_type, name = actors[actor_id]
+                ids_of = identifiers.get(actor_id, {})
+                actor = Actor(
+                    id=actor_id,
+                    name=name,
+                    entity_type_id=entity_type,
+                    orcid=ids_of.get("orcid"),
+                    isni=ids_of.get("isni"),
+                )
+            actors_made[actor_id] = actor
+            return actor
 
         records: list[CatalogueRecord] = []
         for record_id in ids:
@@ -816,16 +887,22 @@ class BatchReader:
             subjects: list[str] = []
             places: list[Place] = []
             genres: list[str] = []
-            for row, names in access_points.get(record_id, ()):
-                name = _text(pick(names, node.source_culture, self.fallback, row.source_culture))
+            for term_id in term_ids.get(record_id, ()):
+                term = terms[term_id]
+                name = _text(
+                    pick(term.names, node.source_culture, self.fallback, term.source_culture)
+                )
                 if name is None:
                     continue
-                if row.taxonomy_id == c.TAXONOMY_SUBJECT:
+                if term.taxonomy_id == c.TAXONOMY_SUBJECT:
                     subjects.append(name)
-                elif row.taxonomy_id == c.TAXONOMY_GENRE:
+                elif term.taxonomy_id == c.TAXONOMY_GENRE:
                     genres.append(name)
                 else:
-                    places.append(self._place(row, name))
+                    place = places_made.get((term_id, name))
+                    if place is None:
+                        place = places_made[term_id, name] = self._place(term_id, term, name)
+                    places.append(place)
 
             repository_id = repository_of[record_id]
             repository_code, country = (
@@ -893,10 +970,10 @@ class BatchReader:
         return code
 
     @staticmethod
-    def _place(row: sa.Row, name: str) -> Place:
-        mapping = row._mapping
+    def _place(term_id: int, term: _Term, name: str) -> Place:
+        coordinates = term.coordinates
         box_values = [
-            _float(mapping.get(f"box_{side}")) for side in ("west", "east", "south", "north")
+            _float(coordinates.get(f"box_{side}")) for side in ("west", "east", "south", "north")
         ]
         box = (
             (box_values[0], box_values[1], box_values[2], box_values[3])
@@ -904,10 +981,10 @@ class BatchReader:
             else None
         )
         return Place(
-            term_id=row.term_id,
+            term_id=term_id,
             name=name,
-            latitude=_float(mapping.get("latitude")),
-            longitude=_float(mapping.get("longitude")),
+            latitude=_float(coordinates.get("latitude")),
+            longitude=_float(coordinates.get("longitude")),
             box=box,  # type: ignore[arg-type]
-            polygon=_polygon(mapping.get("polygon_json")),
+            polygon=_polygon(coordinates.get("polygon_json")),
         )

@@ -36,6 +36,9 @@ def _register() -> None:
     from heratio_doi_pipelines.cli.sample import sample_command
 
     main.add_command(sample_command)
+    from heratio_doi_pipelines.cli import usage
+
+    usage.register(main)
 
 
 _register()

@@ -68,6 +68,8 @@ class EventOutcome:
     relation_type_id: str
     status: str  # sent | retry | failed
     message: str = ""
+    created: bool = False  # sent: a new event at DataCite (201), else an update (200)
+    transient: bool = False  # failed for a reason worth retrying (5xx, timeout, 429)
 
 
 @dataclass
@@ -148,7 +150,6 @@ def flush_events(
     limit: int | None = None,
     time_budget_s: float | None = None,
     cap_window_s: float = 60.0,
-    client: EventsClient | None = None,
     progress: Callable[[EventOutcome], None] | None = None,
 ) -> FlushReport:
     """Send due events (oldest first) until done, ``limit``, the time budget or a stop.
@@ -160,10 +161,8 @@ def flush_events(
         report.warnings.append(BEARER_WARNING)
         log.warning(BEARER_WARNING)
     deadline = _Deadline(time_budget_s)
-    own_client = client is None
-    if client is None:
-        limiter = RateLimiter(config.per_minute, cap_window_s, sleep=deadline.sleep)
-        client = EventsClient(config, rate_limiter=limiter)
+    limiter = RateLimiter(config.per_minute, cap_window_s, sleep=deadline.sleep)
+    client = EventsClient(config, rate_limiter=limiter)
     transient_in_a_row = 0
     last_id = 0
     try:
@@ -204,18 +203,15 @@ def flush_events(
                 if outcome.status == SENT:
                     report.sent += 1
                     report.sent_by_kind[outcome.kind] += 1
-                    if outcome.message == "created":
-                        report.created += 1
-                    else:
-                        report.updated += 1
-                    transient_in_a_row = 0
-                elif outcome.status == "retry":
-                    report.retry += 1
-                    transient_in_a_row += 1
+                    report.created += outcome.created
+                    report.updated += not outcome.created
                 else:
-                    report.failed += 1
-                if outcome.status == "retry" and outcome.message:
                     log.warning("event %s: %s", outcome.event_id, outcome.message)
+                    if outcome.status == "retry":
+                        report.retry += 1
+                    else:
+                        report.failed += 1
+                transient_in_a_row = transient_in_a_row + 1 if outcome.transient else 0
                 if transient_in_a_row >= TRANSIENT_FAILURES_TO_STOP:
                     report.stopped = (
                         f"DataCite failed {transient_in_a_row} events in a row; the rest "
@@ -225,8 +221,7 @@ def flush_events(
     finally:
         report.requests = client.requests_sent
         report.rate_limited = client.rate_limited
-        if own_client:
-            client.close()
+        client.close()
     return report
 
 
@@ -273,7 +268,12 @@ def _send(engine: sa.Engine, client: EventsClient, config: EventsConfig, row: An
                 )
             )
         return EventOutcome(
-            row.id, kind, row.relation_type_id, "failed" if give_up else "retry", str(exc)
+            row.id,
+            kind,
+            row.relation_type_id,
+            "failed" if give_up else "retry",
+            str(exc),
+            transient=exc.transient,
         )
     sent_total = row.total if row.total is not None else -1
     with engine.begin() as conn:
@@ -294,5 +294,10 @@ def _send(engine: sa.Engine, client: EventsClient, config: EventsConfig, row: An
             )
         )
     return EventOutcome(
-        row.id, kind, row.relation_type_id, SENT, "created" if result.created else "updated"
+        row.id,
+        kind,
+        row.relation_type_id,
+        SENT,
+        "created" if result.created else "updated",
+        created=result.created,
     )

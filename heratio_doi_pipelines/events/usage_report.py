@@ -236,12 +236,12 @@ def submit_usage_report(
     force: bool = False,
     max_polls: int = 12,
     poll_interval_s: float = 5.0,
-    client: EventsClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> UsageReportResult:
     """Build, send and follow up the report of ``month``; see the module docstring.
 
-    An unchanged report that DataCite already accepted is not sent again unless ``force``.
+    Unless ``force``: an unchanged report DataCite accepted is not sent again, and an
+    unchanged one it is still validating is only followed up.
     """
     require_tables(doi_engine, ("ahg_datacite_event", "heratio_doi_usage_report"))
     if not config.uses_bearer:
@@ -264,9 +264,11 @@ def submit_usage_report(
     if not force and row.status == REPORT_ACCEPTED and row.payload_hash == content:
         result.status, result.message = "unchanged", "DataCite already accepted this report"
         return result
-    own_client = client is None
-    client = client or EventsClient(config)
+    client = EventsClient(config)
     try:
+        if not force and row.status == REPORT_PENDING and row.payload_hash == content:
+            result.status = REPORT_PENDING
+            return _follow_up(doi_engine, client, month, result, max_polls, poll_interval_s, sleep)
         try:
             answer = client.put_report(row.report_id, report, compress=compress)
         except DataCiteError as exc:
@@ -296,8 +298,7 @@ def submit_usage_report(
         )
         return _follow_up(doi_engine, client, month, result, max_polls, poll_interval_s, sleep)
     finally:
-        if own_client:
-            client.close()
+        client.close()
 
 
 def follow_up_usage_report(
@@ -350,6 +351,6 @@ def _follow_up(
             result.message = describe_errors(answer.errors) or "DataCite rejected the report"
             values["last_error"] = result.message[:2000]
         _save(doi_engine, month, **values)
-    if result.status == REPORT_PENDING and not result.message:
+    if result.status == REPORT_PENDING and "status check failed" not in result.message:
         result.message = "DataCite is still validating the report; the next run asks again"
     return result

@@ -21,6 +21,7 @@ import string
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 DEFAULT_SUFFIX_PATTERN = "{repository_code}/{year}/{object_id}"
@@ -65,6 +66,7 @@ class MetadataContext:
         return self.publisher
 
 
+@lru_cache(maxsize=4096)  # a handful of repositories, asked for every record
 def sanitize_repository_code(code: str | None) -> str | None:
     """A DOI-safe lower-case code, or None when nothing usable is left."""
     if not code:
@@ -82,6 +84,7 @@ def repository_code_for(repository_code: str | None, repository_id: int | None) 
     return f"r{repository_id}" if repository_id else NO_REPOSITORY_CODE
 
 
+@lru_cache(maxsize=256)  # one pattern per configuration, checked for every DOI
 def check_suffix_pattern(suffix_pattern: str) -> None:
     """Raise MetadataConfigError naming the problem when the pattern cannot make DOIs."""
     try:

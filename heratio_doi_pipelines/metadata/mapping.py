@@ -49,6 +49,7 @@ Mapping and normalisation rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -158,7 +159,12 @@ def _put(attrs: dict[str, Any], key: str, values: list[Any]) -> None:
 
 
 def _base_url(ctx: MetadataContext) -> str | None:
-    base = normalize_url((ctx.base_url or "").strip().rstrip("/"))
+    return _normalized_base_url(ctx.base_url)
+
+
+@lru_cache(maxsize=256)  # one base URL per configuration, needed twice for every record
+def _normalized_base_url(base_url: str | None) -> str | None:
+    base = normalize_url((base_url or "").strip().rstrip("/"))
     return base.rstrip("/") if base else None
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from html import unescape
 from html.parser import HTMLParser
 
 # Not allowed in XML 1.0 documents (tab, LF, CR are; they become whitespace below).
@@ -35,6 +36,23 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _DROPPED_CONTENT = frozenset({"script", "style", "head", "title", "template"})
+
+# The markup that ``_strip_plain_tags`` reads itself: ``<name>``, ``<name/>`` and ``</name>``,
+# start tags with bare or quoted attributes. Anything else ("a < b", comments, unquoted
+# values, odd spacing) goes to the HTML parser.
+_PLAIN_TAG = re.compile(
+    r"<(?:([a-zA-Z][a-zA-Z0-9]*)"
+    r"(?:[ \t\n\r\f]+[a-zA-Z_:][-a-zA-Z0-9_:.]*"
+    r"(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*"
+    r"[ \t\n\r\f]*(/?)|/([a-zA-Z][a-zA-Z0-9]*))>"
+)
+# Elements whose content the parser reads as raw text (in some Python version).
+_RAW_TEXT_TAGS = frozenset(
+    {
+        "iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea",
+        "title", "xmp",
+    }
+)  # fmt: skip
 
 
 class _TextExtractor(HTMLParser):
@@ -70,10 +88,59 @@ def strip_html(value: str) -> str:
     """The text content of an HTML fragment (plain text passes through untouched)."""
     if "<" not in value and "&" not in value:
         return value
+    text = _strip_plain_tags(value)
+    if text is not None:
+        return text
     parser = _TextExtractor()
     parser.feed(value)
     parser.close()
     return "".join(parser.parts)
+
+
+def _strip_plain_tags(value: str) -> str | None:
+    """What the HTML parser gives for text whose only markup is plain tags (see
+    ``_PLAIN_TAG``), several times faster on long pasted notes; None for any other markup.
+
+    Same events as the parser: entities decoded in each run of text between tags, tag names
+    lower-cased, ``<name/>`` as a start-end tag. A raw-text element is read only when its
+    content is dropped anyway and holds no ``<`` (``<script>...</script>``): every Python
+    version's parser ends it at the same place.
+    """
+    extractor = _TextExtractor()
+    position = 0
+    while (start := value.find("<", position)) >= 0:
+        tag = _PLAIN_TAG.match(value, start)
+        if tag is None:
+            return None
+        if start > position:
+            extractor.handle_data(unescape(value[position:start]))
+        start_name, self_closing, end_name = tag.groups()
+        name = (start_name or end_name).lower()
+        position = tag.end()
+        if name in _RAW_TEXT_TAGS:
+            close = value.find("<", position)
+            end = _PLAIN_TAG.match(value, close) if close >= 0 else None
+            if (
+                name not in _DROPPED_CONTENT
+                or not start_name
+                or self_closing
+                or end is None
+                or (end.group(3) or "").lower() != name
+            ):
+                return None
+            extractor.handle_starttag(name, [])
+            extractor.handle_data(value[position:close])  # inside a dropped element: ignored
+            extractor.handle_endtag(name)
+            position = end.end()
+        elif end_name:
+            extractor.handle_endtag(name)
+        elif self_closing:
+            extractor.handle_startendtag(name, [])
+        else:
+            extractor.handle_starttag(name, [])
+    if position < len(value):
+        extractor.handle_data(unescape(value[position:]))
+    return "".join(extractor.parts)
 
 
 def remove_illegal_chars(value: str) -> str:
@@ -97,7 +164,10 @@ def clean_paragraphs(value: str | None) -> str | None:
     """A multi-line note: like :func:`clean_line` but keeps one line break between paragraphs."""
     if value is None:
         return None
-    text = remove_illegal_chars(strip_html(remove_illegal_chars(str(value))))
+    text = str(value)
+    if text.isascii() and text.isprintable() and not _NEEDS_WORK.search(text):
+        return text.strip() or None  # one plain line: as in clean_line
+    text = remove_illegal_chars(strip_html(remove_illegal_chars(text)))
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = (_INLINE_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     joined = "\n".join(line for line in lines if line)

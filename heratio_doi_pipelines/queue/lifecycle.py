@@ -146,7 +146,7 @@ class ItemRunner:
         if payload.target_state and payload.target_state != target and target == "findable":
             target = payload.target_state  # a catalogue draft is registered, not made findable
         if row is None:
-            row = self._reserve(record.id, payload.doi)
+            row = self._reserve(record, payload.doi)
         attributes = self._attributes(payload, event=EVENT_FOR_STATE[target])
         response = self.client.put_doi(row.doi, attributes)
         self._expect(response, row.doi, target)
@@ -155,6 +155,7 @@ class ItemRunner:
             row,
             target,
             "mint",
+            record=record,
             response=response,
             payload=payload,
             values={"minted_at": row.minted_at or self.now()},
@@ -180,7 +181,9 @@ class ItemRunner:
             )
         response = self.client.put_doi(row.doi, self._attributes(payload, event=event))
         self._expect(response, row.doi, wanted)
-        return self._complete(item, row, row.status, "update", response=response, payload=payload)
+        return self._complete(
+            item, row, row.status, "update", record=record, response=response, payload=payload
+        )
 
     def _verify(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         row = self._row(item)
@@ -208,6 +211,7 @@ class ItemRunner:
             row,
             status,
             "verify",
+            record=record,
             response=response,
             details={"drift": drift} if drift else {"note": "in agreement with DataCite"},
             values={"last_sync_at": self.now(), "url": response.url},
@@ -226,6 +230,7 @@ class ItemRunner:
                 row,
                 "deleted",
                 "deactivate",
+                record=record,
                 details={"note": "draft DOI deleted at DataCite"},
                 values={"datacite_state": None},
             )
@@ -238,7 +243,13 @@ class ItemRunner:
         response = self.client.put_doi(row.doi, {"url": url, "event": "hide"})
         self._expect(response, row.doi, "registered")
         return self._complete(
-            item, row, "tombstone", "deactivate", response=response, details={"tombstone_url": url}
+            item,
+            row,
+            "tombstone",
+            "deactivate",
+            record=record,
+            response=response,
+            details={"tombstone_url": url},
         )
 
     def _reinstate(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
@@ -250,7 +261,7 @@ class ItemRunner:
         response = self.client.put_doi(row.doi, self._attributes(payload, event="publish"))
         self._expect(response, row.doi, "findable")
         return self._complete(
-            item, row, "findable", "reinstate", response=response, payload=payload
+            item, row, "findable", "reinstate", record=record, response=response, payload=payload
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -290,15 +301,17 @@ class ItemRunner:
             raise PermanentFailure(f"DOI {row.doi} was never confirmed by DataCite: mint it first")
         return row
 
-    def _reserve(self, record_id: int, doi: str) -> DoiRow:
+    def _reserve(self, record: CatalogueRecord, doi: str) -> DoiRow:
         try:
             with self.engine.begin() as conn:
-                return reserve_doi(conn, record_id, doi, self.now())
+                return reserve_doi(
+                    conn, record.id, doi, self.now(), repository_id=record.repository_id
+                )
         except sa.exc.IntegrityError:
             # Another item reserved a DOI for this record (or the string is taken): reuse
             # the record's own reservation; a string held by another record is a real clash.
             with self.engine.connect() as conn:
-                row = doi_for_record(conn, record_id)
+                row = doi_for_record(conn, record.id)
             if row is None:
                 raise PermanentFailure(
                     f"DOI {doi} is already used by another record: check the suffix pattern"
@@ -322,6 +335,7 @@ class ItemRunner:
         status: str,
         action: str,
         *,
+        record: CatalogueRecord | None = None,
         response: DoiResponse | None = None,
         payload: Payload | None = None,
         details: dict[str, Any] | None = None,
@@ -330,6 +344,9 @@ class ItemRunner:
     ) -> Outcome:
         now = self.now()
         changes: dict[str, Any] = {"status": status, "updated_at": now, "last_error": None}
+        if record is not None:
+            # The holding repository as of this change, for the by-repository report.
+            changes["repository_id"] = record.repository_id
         if response is not None:
             changes.update(
                 datacite_state=response.state,

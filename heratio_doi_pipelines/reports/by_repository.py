@@ -5,10 +5,13 @@ that is empty (AtoM usually sets it only on the top-level description), its near
 ancestor's. DOIs whose record has none, or whose record is missing from the catalogue,
 are reported on one row without a repository id.
 
-When the catalogue shares the DOI database, the database does all of it in one statement.
-When it lives elsewhere (``HERATIO_CATALOGUE_DB_URL``), the DOI rows are streamed in
-chunks, each chunk's records are looked up with one catalogue query, and only the
-distinct parents are walked up the tree.
+The pipeline stores that repository on each DOI row it reserves or changes
+(``ahg_doi.repository_id``), so most rows are counted with one group-by over an index of
+``ahg_doi`` alone. Only rows without it (written by Heratio itself, or before the column
+existed) are resolved through the catalogue: when the catalogue shares the DOI database,
+in one statement; when it lives elsewhere (``HERATIO_CATALOGUE_DB_URL``), the rows are
+streamed in chunks, each chunk's records are looked up with one catalogue query, and only
+the distinct parents are walked up the tree.
 """
 
 from __future__ import annotations
@@ -63,8 +66,30 @@ def _state_sums(status: sa.ColumnElement[str]) -> list[sa.Label[int]]:
     return sums
 
 
+def _add_state(counts: Counter[str], status: str, n: int) -> None:
+    counts[STATE_ALIASES.get(status, status)] += n
+    counts["total"] += n
+
+
+def _stored_counts(conn: sa.Connection) -> dict[int | None, Counter[str]]:
+    """Counts of the DOIs whose row carries its holding repository, from ahg_doi alone.
+
+    Grouped on (repository_id, status), the columns of ``idx_ahg_doi_repository_status``,
+    so the database reads that index and never the rows.
+    """
+    stmt = (
+        sa.select(ahg_doi.c.repository_id, ahg_doi.c.status, sa.func.count())
+        .where(ahg_doi.c.repository_id.is_not(None))
+        .group_by(ahg_doi.c.repository_id, ahg_doi.c.status)
+    )
+    counts: dict[int | None, Counter[str]] = {}
+    for repository_id, status, n in conn.execute(stmt):
+        _add_state(counts.setdefault(repository_id, Counter()), status, int(n))
+    return counts
+
+
 def _counts_in_one_database(engine: sa.Engine) -> dict[int | None, Counter[str]]:
-    """The whole report as one statement: join, inheritance and grouping in the database.
+    """The rows without a stored repository in one statement: join, inheritance, grouping.
 
     ``grouped`` counts DOIs per own repository, or per parent for records without one;
     ``climb`` walks those parents up the tree (a recursive CTE, one step per level) until
@@ -79,6 +104,7 @@ def _counts_in_one_database(engine: sa.Engine) -> dict[int | None, Counter[str]]
             *_state_sums(ahg_doi.c.status),
         )
         .select_from(ahg_doi.outerjoin(io, io.c.id == ahg_doi.c.information_object_id))
+        .where(ahg_doi.c.repository_id.is_(None))
         .group_by(io.c.repository_id, parent_when_unassigned)
         .cte("grouped")
     )
@@ -128,11 +154,13 @@ def _counts_in_one_database(engine: sa.Engine) -> dict[int | None, Counter[str]]
         )
         .group_by(holder)
     )
-    counts: dict[int | None, Counter[str]] = {}
     with report_connection(engine) as conn:
+        counts = _stored_counts(conn)
         for row in conn.execute(stmt).mappings():
-            counts[row["holder"]] = Counter(
-                {name: int(row[name] or 0) for name in [*STATE_COLUMNS, "total"]}
+            merge_counts(
+                counts,
+                row["holder"],
+                Counter({name: int(row[name] or 0) for name in [*STATE_COLUMNS, "total"]}),
             )
     return counts
 
@@ -140,33 +168,36 @@ def _counts_in_one_database(engine: sa.Engine) -> dict[int | None, Counter[str]]
 def _counts_across_databases(
     doi_engine: sa.Engine, catalogue_engine: sa.Engine
 ) -> dict[int | None, Counter[str]]:
-    """DOI rows streamed in record-id order; each chunk's records read with one range query.
+    """Rows without a stored repository streamed in record-id order; each chunk's records
+    read with one range query.
 
     A range (rather than an IN list) keeps one cached statement; it may read records
     without a DOI in between, at most the catalogue once over.
     """
     io = information_object
-    grouped: dict[_Key, Counter[str]] = {}
-    stmt = sa.select(ahg_doi.c.information_object_id, ahg_doi.c.status).order_by(
-        ahg_doi.c.information_object_id
+    tally: Counter[tuple[_Key, str]] = Counter()
+    stmt = (
+        sa.select(ahg_doi.c.information_object_id, ahg_doi.c.status)
+        .where(ahg_doi.c.repository_id.is_(None))
+        .order_by(ahg_doi.c.information_object_id)
     )
     lookup = sa.select(io.c.id, io.c.repository_id, io.c.parent_id).where(
         io.c.id.between(sa.bindparam("low"), sa.bindparam("high"))
     )
+    missing: _Key = (None, None)
     with doi_engine.connect() as conn, catalogue_engine.connect() as catalogue:
+        resolved = _stored_counts(conn)
         result = conn.execution_options(yield_per=STREAM_CHUNK).execute(stmt)
         for part in result.partitions():
-            records = {
-                row.id: (row.repository_id, row.parent_id)
-                for row in catalogue.execute(lookup, {"low": part[0][0], "high": part[-1][0]})
+            bounds = {"low": part[0][0], "high": part[-1][0]}
+            keys: dict[int, _Key] = {
+                record_id: (repository_id, None if repository_id is not None else parent_id)
+                for record_id, repository_id, parent_id in catalogue.execute(lookup, bounds)
             }
-            for record_id, status in part:
-                repository_id, parent_id = records.get(record_id, (None, None))
-                key = (repository_id, parent_id if repository_id is None else None)
-                counts = grouped.setdefault(key, Counter())
-                counts[STATE_ALIASES.get(status, status)] += 1
-                counts["total"] += 1
-    resolved: dict[int | None, Counter[str]] = {}
+            tally.update((keys.get(record_id, missing), status) for record_id, status in part)
+    grouped: dict[_Key, Counter[str]] = {}
+    for (key, status), n in tally.items():
+        _add_state(grouped.setdefault(key, Counter()), status, n)
     by_parent: dict[int, Counter[str]] = {}
     for (repository_id, parent_id), counts in grouped.items():
         if repository_id is not None or parent_id is None:

@@ -3,7 +3,7 @@
 The catalogue may live in another database than the ahg_* tables, so these lookups take
 record ids and return plain dicts instead of joining across engines. AtoM keeps
 translated text per culture: the record's (or repository's) source culture wins, then
-the fallback culture, then any translation at all.
+the fallback culture, then the alphabetically first culture that has one (as the reader).
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from heratio_doi_pipelines.catalogue.atom_tables import (
     information_object_i18n,
     repository,
 )
+from heratio_doi_pipelines.catalogue.constants import ROOT_INFORMATION_OBJECT_ID
 from heratio_doi_pipelines.errors import HeratioDoiError
 
-# AtoM's root information object: never a real record, the parent of every top level.
-ROOT_ID = 1
 LOOKUP_CHUNK = 1000
 # A repository's ancestors are walked at most this deep; AtoM trees are far shallower.
 MAX_DEPTH = 64
@@ -68,7 +67,7 @@ def _pick_culture(
     for culture in (source_culture, fallback_culture):
         if culture and texts.get(culture):
             return texts[culture]
-    return next((text for text in texts.values() if text), None)
+    return next((texts[culture] for culture in sorted(texts) if texts[culture]), None)
 
 
 def has_catalogue(engine: sa.Engine) -> bool:
@@ -193,7 +192,11 @@ def inherit_repositories(
             repository_id, parent_id = found.get(record_id, (None, None))
             if repository_id is not None:
                 merge_counts(resolved, repository_id, counts)
-            elif record_id == ROOT_ID or parent_id is None or parent_id == record_id:
+            elif (
+                record_id == ROOT_INFORMATION_OBJECT_ID
+                or parent_id is None
+                or parent_id == record_id
+            ):
                 merge_counts(resolved, None, counts)
             else:
                 merge_counts(next_level, parent_id, counts)

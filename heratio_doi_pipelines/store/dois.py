@@ -95,13 +95,25 @@ def write_log(
     )
 
 
-def reserve_doi(conn: sa.Connection, information_object_id: int, doi: str, now: datetime) -> DoiRow:
-    """Store the DOI string before DataCite is called (status ``draft``, ``reserved_at`` set)."""
+def reserve_doi(
+    conn: sa.Connection,
+    information_object_id: int,
+    doi: str,
+    now: datetime,
+    *,
+    repository_id: int | None = None,
+) -> DoiRow:
+    """Store the DOI string before DataCite is called (status ``draft``, ``reserved_at`` set).
+
+    ``repository_id`` is the record's holding repository as the catalogue reader resolved
+    it, kept on the row so the by-repository report need not walk the catalogue tree.
+    """
     result = conn.execute(
         ahg_doi.insert().values(
             information_object_id=information_object_id,
             doi=doi,
             status="draft",
+            repository_id=repository_id,
             reserved_at=now,
             created_at=now,
             updated_at=now,

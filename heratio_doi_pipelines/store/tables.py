@@ -56,10 +56,16 @@ ahg_doi = sa.Table(
     sa.Column("url", sa.String(1024), nullable=True),
     # pipeline: the last permanent/transient error for a failed DOI
     sa.Column("last_error", sa.Text, nullable=True),
+    # pipeline: holding repository of the record when its DOI was reserved/last changed, as
+    # the catalogue reader resolves it (inherited from the nearest ancestor); None on rows
+    # Heratio wrote itself, which the by-repository report resolves through the catalogue
+    sa.Column("repository_id", sa.Integer, nullable=True),
     sa.Index("idx_ahg_doi_status", "status"),
     sa.Index("idx_ahg_doi_minted_at", "minted_at"),
     # pipeline: the by-repository report reads (record, state) from this index alone
     sa.Index("idx_ahg_doi_status_record", "status", "information_object_id"),
+    # pipeline: ... and (repository, state) from this one, for rows that carry a repository
+    sa.Index("idx_ahg_doi_repository_status", "repository_id", "status"),
 )
 
 ahg_doi_queue = sa.Table(

@@ -18,7 +18,7 @@ from heratio_doi_pipelines.datacite.emulator import (
     running_emulator,
 )
 from heratio_doi_pipelines.events.config import EventsConfig
-from heratio_doi_pipelines.store.tables import USAGE_TABLES, ahg_doi, metadata
+from heratio_doi_pipelines.store.tables import USAGE_TABLES, ahg_doi
 
 REPOSITORY_ID = "HERATIO.TEST"
 PASSWORD = "events-test-password"
@@ -33,14 +33,10 @@ DEFAULT_SETTINGS = {
 }
 
 
-def create_usage_tables(engine: sa.Engine) -> None:
-    """The pipeline-owned usage tables (a no-op once the migrations create them)."""
-    metadata.create_all(engine, tables=[metadata.tables[n] for n in USAGE_TABLES], checkfirst=True)
-
-
 @pytest.fixture
 def events_engine(engine: sa.Engine) -> sa.Engine:
-    create_usage_tables(engine)
+    """The initialised database, with the pipeline's usage tables among the ahg_* ones."""
+    assert set(USAGE_TABLES) <= set(sa.inspect(engine).get_table_names())
     return engine
 
 

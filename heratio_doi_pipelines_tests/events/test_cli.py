@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from heratio_doi_pipelines.cli.errors import OperatorErrorGroup
 from heratio_doi_pipelines.cli.usage import register
 from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
+from heratio_doi_pipelines.store.tables import ahg_settings
 from heratio_doi_pipelines_tests.events.conftest import (
     PASSWORD,
     REPOSITORY_ID,
@@ -55,6 +56,12 @@ def test_backfill_flush_status_and_report_from_the_terminal(
     archive: sa.Engine, env: pytest.MonkeyPatch, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     give_dois(archive, described_records(archive)[:8])
+    with archive.begin() as conn:  # the operator raised the cap on /admin/doi/config
+        conn.execute(
+            ahg_settings.insert().values(
+                setting_key="doi_events_per_minute", setting_value="100000", setting_group="doi"
+            )
+        )
     log = tmp_path / "access.log.gz"
     code, out = _run(
         "metrics",

@@ -16,6 +16,7 @@ from heratio_doi_pipelines.events.store import record_events, usage_event
 from heratio_doi_pipelines.events.usage_report import (
     UsageReportError,
     build_usage_report,
+    follow_up_usage_report,
     report_id_for,
     submit_usage_report,
 )
@@ -131,6 +132,21 @@ def test_a_202_is_followed_up_until_accepted_or_rejected(
     with events_engine.connect() as conn:
         row = conn.execute(sa.select(heratio_doi_usage_report)).one()
     assert row.status == "rejected" and "failed validation" in row.last_error
+
+
+def test_a_report_still_pending_is_followed_up_not_sent_again(
+    events_engine: sa.Engine, emulator: EmulatorHandle, config: EventsConfig
+) -> None:
+    _usage(events_engine)
+    emulator.configure(report_mode="pending", report_pending_polls=3)
+    first = submit_usage_report(events_engine, config, MARCH, max_polls=1, poll_interval_s=0)
+    assert (first.status, first.polls) == ("pending", 1) and "still validating" in first.message
+    again = submit_usage_report(events_engine, config, MARCH, max_polls=1, poll_interval_s=0)
+    assert again.status == "pending"
+    assert emulator.state.reports[first.report_id].submissions == 1
+    settled = follow_up_usage_report(events_engine, config, MARCH, max_polls=5)
+    assert settled is not None and settled.status == "accepted"
+    assert follow_up_usage_report(events_engine, config, date(2026, 1, 1)) is None
 
 
 def test_reports_need_a_bearer_token_and_empty_months_send_nothing(

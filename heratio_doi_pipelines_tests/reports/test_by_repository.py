@@ -111,6 +111,72 @@ def test_separate_catalogue_database_gives_the_same_report(engine: sa.Engine, tm
     catalogue.dispose()
 
 
+def _stored_and_unstored(archive: Archive) -> None:
+    """DOIs the pipeline wrote (repository stored on the row) beside ones Heratio wrote."""
+    archive.repository(100, "MA", {"en": "Municipal Archive"})
+    archive.repository(200, "UL", {"en": "University Library"})
+    archive.record(10, repository_id=100, title="Town council fonds")
+    archive.record(11, parent_id=10, title="Minutes")
+    archive.record(12, parent_id=11, title="Minute book")
+    archive.record(20, repository_id=200, title="Letters")
+    archive.record(21, parent_id=20, title="Letter")
+    # Stored on the row: counted under it without reading the catalogue, even where the
+    # record has since moved (11 now sits in the Municipal Archive) or is gone (999).
+    archive.doi(11, status="findable", repository_id=200)
+    archive.doi(21, status="registered", repository_id=200)
+    archive.doi(999, status="deleted", repository_id=200)
+    # Not stored: resolved through the catalogue (12 inherits 100 from its fonds, 998 is gone).
+    archive.doi(12, status="findable")
+    archive.doi(10, status="draft")
+    archive.doi(998, status="failed")
+
+
+def test_stored_repository_counts_under_it_and_the_rest_falls_back_to_the_catalogue(
+    archive: Archive,
+) -> None:
+    _stored_and_unstored(archive)
+
+    report = repository_report(archive.doi_engine, archive.catalogue_engine)
+
+    counts = {
+        None if pd.isna(row["repository_id"]) else row["repository_id"]: (
+            row["findable"],
+            row["registered"],
+            row["draft"],
+            row["failed"],
+            row["tombstone"],
+            row["total"],
+        )
+        for row in report.to_dict("records")
+    }
+    assert counts == {
+        200: (1, 1, 0, 0, 1, 3),
+        100: (1, 0, 1, 0, 0, 2),
+        None: (0, 0, 0, 1, 0, 1),
+    }
+    assert report["repository_code"].tolist()[:2] == ["UL", "MA"]
+
+
+def test_stored_repository_is_used_with_a_separate_catalogue_too(
+    engine: sa.Engine, tmp_path
+) -> None:
+    catalogue = make_engine(f"sqlite:///{tmp_path / 'atom.db'}")
+    _stored_and_unstored(Archive(doi_engine=engine, catalogue_engine=catalogue).catalogue())
+
+    across = repository_report(engine, catalogue)
+
+    create_catalogue_tables(engine)
+    with catalogue.connect() as source, engine.begin() as target:
+        for table in CATALOGUE_COPY:
+            rows = [dict(r) for r in source.execute(sa.select(table)).mappings()]
+            if rows:
+                target.execute(table.insert(), rows)
+    joined = repository_report(engine, engine)
+    pd.testing.assert_frame_equal(across, joined)
+    assert across["total"].tolist() == [3, 2, 1]
+    catalogue.dispose()
+
+
 def test_export_writes_the_csv_contract(archive: Archive, tmp_path) -> None:
     _two_repositories(archive)
 

@@ -93,6 +93,32 @@ def test_one_month_partition(archive: Archive, resources, this_month: date, tmp_
     assert Path(meta["combined_csv"].value).parent == tmp_path / "reports"
 
 
+def test_rematerialising_a_partition_refreshes_its_counts(
+    archive: Archive, resources, this_month: date
+) -> None:
+    _minted_history(archive, this_month)
+    key = add_months(this_month, -1).isoformat()
+    with dg.instance_for_test() as instance:
+        dg.materialize(
+            [monthly_doi_report], partition_key=key, resources=resources, instance=instance
+        )
+        archive.record(14, parent_id=10)
+        archive.doi(14, minted_at=datetime.fromisoformat(key) + timedelta(days=9))
+
+        again = dg.materialize(
+            [monthly_doi_report], partition_key=key, resources=resources, instance=instance
+        )
+        history = instance.fetch_materializations(monthly_doi_report.key, limit=10).records
+
+    assert _metadata(again, "monthly_doi_report")["minted"].value == 4
+    assert len(history) == 2
+    assert (
+        Path(_metadata(again, "monthly_doi_report")["partition_csv"].value)
+        .read_text()
+        .endswith(f"{key[:7]},4,1\n")
+    )
+
+
 def test_backfill_of_24_months_is_one_run(archive: Archive, resources, this_month: date) -> None:
     _minted_history(archive, this_month)
     first = add_months(this_month, -23)

@@ -19,6 +19,7 @@ PIPELINE_COLUMNS = [
     "ahg_doi.datacite_state",
     "ahg_doi.last_error",
     "ahg_doi.payload_hash",
+    "ahg_doi.repository_id",
     "ahg_doi.reserved_at",
     "ahg_doi.url",
     "ahg_doi_queue.claimed_by",
@@ -57,7 +58,13 @@ def test_init_adopts_heratio_tables_and_adds_only_pipeline_columns(
     assert report.created_tables == sorted(set(metadata.tables) - set(HERATIO_TABLES))
     assert report.added_columns == PIPELINE_COLUMNS
     # Heratio's equivalent indexes are reused, only the ones it lacks are added.
-    assert report.added_indexes == ["idx_ahg_doi_log_performed", "idx_ahg_doi_queue_status"]
+    assert report.added_indexes == [
+        "idx_ahg_doi_repository_status",
+        "idx_ahg_doi_status_record",
+        "idx_ahg_doi_log_action_performed",
+        "idx_ahg_doi_log_performed",
+        "idx_ahg_doi_queue_status",
+    ]
     after = _columns(heratio_engine)
     assert {key: after[key] for key in heratio_columns} == heratio_columns
 

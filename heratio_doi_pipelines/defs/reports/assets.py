@@ -1,5 +1,9 @@
 """Report assets: each calls one service in ``heratio_doi_pipelines.reports`` and turns its
-result into metadata the Dagster UI shows (paths, counts it plots over time, previews)."""
+result into metadata the Dagster UI shows (paths, counts it plots over time, previews).
+
+No ``from __future__ import annotations`` here: Dagster inspects the context and resource
+annotations when the assets are defined, and needs the real classes.
+"""
 
 import warnings
 from datetime import date
@@ -58,16 +62,15 @@ with warnings.catch_warnings():
         combined CSV of the last 24 months (zero months included) and a bar chart. A backfill
         of many months runs as one run and one grouped query."""
         months = [date.fromisoformat(key) for key in context.partition_keys]
-        files = export_monthly_report(heratio_db.doi_engine(), reports_folder.folder(), months)
+        folder = reports_folder.folder()
+        files = export_monthly_report(heratio_db.doi_engine(), folder, months)
         partitions = files.partitions
         metadata: dict[str, dg.MetadataValue] = {
             "minted": dg.MetadataValue.int(int(partitions["minted"].sum())),
             "updated": dg.MetadataValue.int(int(partitions["updated"].sum())),
             "dagster/row_count": dg.MetadataValue.int(len(partitions)),
             "months": dg.MetadataValue.text(", ".join(files.partition_csvs)),
-            "partition_folder": dg.MetadataValue.path(
-                str(reports_folder.folder() / MONTHLY_PARTITION_DIR)
-            ),
+            "partition_folder": dg.MetadataValue.path(str(folder / MONTHLY_PARTITION_DIR)),
             "combined_csv": dg.MetadataValue.path(str(files.combined_csv)),
             "combined_rows": dg.MetadataValue.int(len(files.combined)),
             "chart": dg.MetadataValue.path(str(files.chart_png)),
