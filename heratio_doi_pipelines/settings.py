@@ -22,8 +22,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.client import base_url_for
-from heratio_doi_pipelines.datacite.rate_limit import DEFAULT_LIMITS
+from heratio_doi_pipelines.datacite.client import base_url_for, is_datacite_host
+from heratio_doi_pipelines.datacite.rate_limit import (
+    DEFAULT_LIMITS,
+    RateLimiter,
+    UnlimitedRateLimiter,
+)
 from heratio_doi_pipelines.store.tables import ahg_doi_config, ahg_settings
 
 # Environment variables that override settings (name -> DoiSettings field).
@@ -121,12 +125,18 @@ class DoiSettings:
         return base_url_for(self.environment, self.datacite_url)
 
     @property
-    def rate_limit(self) -> tuple[int, float]:
-        default = DEFAULT_LIMITS.get(self.environment, DEFAULT_LIMITS["test"])
-        return (
-            self.rate_limit_requests or default[0],
-            self.rate_limit_window_s or default[1],
-        )
+    def rate_limit(self) -> tuple[int, float] | None:
+        """Requests per window for the client: as configured, else DataCite's documented limit
+        for the environment; a non-DataCite host (the local emulator) has none by default."""
+        if self.rate_limit_requests:
+            return (self.rate_limit_requests, self.rate_limit_window_s or 300.0)
+        if not is_datacite_host(self.api_url):
+            return None
+        return DEFAULT_LIMITS.get(self.environment, DEFAULT_LIMITS["test"])
+
+    def rate_limiter(self) -> RateLimiter:
+        limit = self.rate_limit
+        return RateLimiter(*limit) if limit else UnlimitedRateLimiter()
 
     @property
     def credentials_key(self) -> tuple[str, str, str]:

@@ -60,9 +60,6 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
             DATACITE_REPOSITORY_ID=os.environ.get("DATACITE_REPOSITORY_ID", DEMO_REPOSITORY_ID),
             DATACITE_PASSWORD=os.environ.get("DATACITE_PASSWORD", DEMO_PASSWORD),
             DATACITE_PREFIX=os.environ.get("DATACITE_PREFIX", DEMO_PREFIX),
-            # the local emulator has no limit: no need to keep to DataCite's test-system pace
-            DATACITE_RATE_LIMIT_REQUESTS="200",
-            DATACITE_RATE_LIMIT_WINDOW_S="1",
         )
         success, run_id = _run_mint_job()
         stats = emulator.stats()

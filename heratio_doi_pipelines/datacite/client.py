@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -45,6 +45,12 @@ def base_url_for(environment: str, datacite_url: str | None = None) -> str:
     if datacite_url:
         return datacite_url.rstrip("/")
     return PRODUCTION_URL if environment == "production" else TEST_URL
+
+
+def is_datacite_host(url: str) -> bool:
+    """True for DataCite's own API hosts (their rate limits apply), not for local stand-ins."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "datacite.org" or host.endswith(".datacite.org")
 
 
 @dataclass(frozen=True)

@@ -82,14 +82,21 @@ _BOX_KEYS = ("westBoundLongitude", "eastBoundLongitude", "southBoundLatitude", "
 _RELATED_ITEM_TEXT = ("volume", "issue", "firstPage", "lastPage", "publisher", "edition")
 
 
-_TAGS: dict[str, str] = {}
+class _QualifiedNames(dict[str, str]):
+    """Kernel-4 element name -> ``{namespace}name``, made on first use (then a plain dict
+    lookup on the hot path of ``build_tree``)."""
+
+    def __missing__(self, name: str) -> str:
+        tag = self[name] = f"{{{NS}}}{name}"
+        return tag
+
+
+_TAGS = _QualifiedNames()
+_SubElement = etree.SubElement
 
 
 def _q(name: str) -> str:
-    tag = _TAGS.get(name)
-    if tag is None:
-        tag = _TAGS[name] = f"{{{NS}}}{name}"
-    return tag
+    return _TAGS[name]
 
 
 def _text(value: Any) -> str:
@@ -99,9 +106,9 @@ def _text(value: Any) -> str:
 
 
 def _sub(parent: etree._Element, name: str, text: Any = None) -> etree._Element:
-    element = etree.SubElement(parent, _q(name))
+    element = _SubElement(parent, _TAGS[name])
     if text is not None:
-        value = _text(text)
+        value = text if type(text) is str else _text(text)
         try:
             element.text = value
         except ValueError:  # characters XML cannot hold: drop them rather than fail
@@ -113,7 +120,7 @@ def _set_attrs(element: etree._Element, data: dict[str, Any], pairs: Iterable[tu
     for key, attr in pairs:
         value = data.get(key)
         if value is not None and value != "":
-            text = _text(value)
+            text = value if type(value) is str else _text(value)
             try:
                 element.set(attr, text)
             except ValueError:

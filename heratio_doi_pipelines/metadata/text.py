@@ -24,9 +24,7 @@ from html.parser import HTMLParser
 
 # Not allowed in XML 1.0 documents (tab, LF, CR are; they become whitespace below).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"\s+")
 _NEEDS_WORK = re.compile(r"[<&]|  ")
-_INLINE_SPACES = re.compile(r"[^\S\n]+")
 
 _BLOCK_TAGS = frozenset(
     {
@@ -107,39 +105,39 @@ def _strip_plain_tags(value: str) -> str | None:
     version's parser ends it at the same place.
     """
     extractor = _TextExtractor()
+    raw_text: str | None = None  # the raw-text element just opened: its end tag comes next
     position = 0
-    while (start := value.find("<", position)) >= 0:
-        tag = _PLAIN_TAG.match(value, start)
-        if tag is None:
-            return None
+    for tag in _PLAIN_TAG.finditer(value):
+        start = tag.start()
         if start > position:
-            extractor.handle_data(unescape(value[position:start]))
+            chunk = value[position:start]
+            if "<" in chunk:  # a "<" that is not a plain tag
+                return None
+            extractor.handle_data(chunk if raw_text else unescape(chunk))
         start_name, self_closing, end_name = tag.groups()
         name = (start_name or end_name).lower()
         position = tag.end()
-        if name in _RAW_TEXT_TAGS:
-            close = value.find("<", position)
-            end = _PLAIN_TAG.match(value, close) if close >= 0 else None
-            if (
-                name not in _DROPPED_CONTENT
-                or not start_name
-                or self_closing
-                or end is None
-                or (end.group(3) or "").lower() != name
-            ):
+        if raw_text is not None:
+            if name != raw_text or not end_name:
+                return None
+            extractor.handle_endtag(name)
+            raw_text = None
+        elif name in _RAW_TEXT_TAGS:
+            if name not in _DROPPED_CONTENT or not start_name or self_closing:
                 return None
             extractor.handle_starttag(name, [])
-            extractor.handle_data(value[position:close])  # inside a dropped element: ignored
-            extractor.handle_endtag(name)
-            position = end.end()
+            raw_text = name
         elif end_name:
             extractor.handle_endtag(name)
         elif self_closing:
             extractor.handle_startendtag(name, [])
         else:
             extractor.handle_starttag(name, [])
-    if position < len(value):
-        extractor.handle_data(unescape(value[position:]))
+    rest = value[position:]
+    if raw_text is not None or "<" in rest:
+        return None
+    if rest:
+        extractor.handle_data(unescape(rest))
     return "".join(extractor.parts)
 
 
@@ -156,7 +154,8 @@ def clean_line(value: str | None) -> str | None:
     if text.isascii() and text.isprintable() and not _NEEDS_WORK.search(text):
         return text.strip() or None  # the common case: nothing to strip, decode or collapse
     text = remove_illegal_chars(strip_html(remove_illegal_chars(text)))
-    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # str.split() splits on exactly what re's \s matches: every run collapsed, ends stripped
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     return text or None
 
 
@@ -169,6 +168,6 @@ def clean_paragraphs(value: str | None) -> str | None:
         return text.strip() or None  # one plain line: as in clean_line
     text = remove_illegal_chars(strip_html(remove_illegal_chars(text)))
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (_INLINE_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (" ".join(line.split()) for line in text.split("\n"))  # runs collapsed, stripped
     joined = "\n".join(line for line in lines if line)
     return joined or None

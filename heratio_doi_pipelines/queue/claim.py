@@ -1,7 +1,8 @@
 """Atomic claims on the work queue, safe with several workers.
 
 PostgreSQL and MySQL/MariaDB lock the chosen rows with ``FOR UPDATE SKIP LOCKED`` so
-concurrent workers take disjoint items without waiting on each other. SQLite has one
+concurrent workers take disjoint items without waiting on each other (MariaDB 10.6+, MySQL
+8.0+; older servers are refused). SQLite has one
 writer at a time: a single ``UPDATE ... RETURNING`` statement chooses and marks the rows
 atomically. A claim holds a lease; when a worker dies its items become due again once the
 lease has lapsed. Each claim counts as an attempt, so an item that keeps killing workers
@@ -97,18 +98,19 @@ def claim_batch(
                 .returning(*_RETURNED)
             ).all()
         else:
-            require_supported_server(conn)
-            ids = (
-                conn.execute(
-                    sa.select(q.c.id)
-                    .where(_due(now, actions))
-                    .order_by(*order)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
+            if conn.dialect.name == "mysql":
+                require_supported_server(conn)
+                ids = _lock_one_by_one(conn, _due(now, actions), order, limit)
+            else:
+                ids = list(
+                    conn.execute(
+                        sa.select(q.c.id)
+                        .where(_due(now, actions))
+                        .order_by(*order)
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    ).scalars()
                 )
-                .scalars()
-                .all()
-            )
             if not ids:
                 return []
             conn.execute(q.update().where(q.c.id.in_(ids)).values(**values))
@@ -127,6 +129,42 @@ def claim_batch(
     ]
     items.sort(key=lambda item: item.id)
     return items
+
+
+def _lock_one_by_one(
+    conn: sa.Connection,
+    due: sa.ColumnElement[bool],
+    order: tuple[sa.ColumnElement, ...],
+    limit: int,
+) -> list[int]:
+    """MySQL/MariaDB: lock ``limit`` due rows in queue order, skipping rows others hold.
+
+    InnoDB locks every row a sort reads, so ``ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED``
+    would lock all due rows and leave the other workers nothing. Candidates are read without
+    locks in queue order, then each is locked by a primary-key lookup that re-checks it is
+    still due, which locks that one row only.
+    """
+    page = max(4 * limit, 50)
+    chosen: list[int] = []
+    offset = 0
+    while len(chosen) < limit:
+        candidates = (
+            conn.execute(sa.select(q.c.id).where(due).order_by(*order).limit(page).offset(offset))
+            .scalars()
+            .all()
+        )
+        for candidate in candidates:
+            locked = conn.execute(
+                sa.select(q.c.id).where(q.c.id == candidate, due).with_for_update(skip_locked=True)
+            ).scalar()
+            if locked is not None:
+                chosen.append(int(locked))
+                if len(chosen) == limit:
+                    break
+        if len(candidates) < page:
+            break
+        offset += page
+    return chosen
 
 
 def release(engine: sa.Engine, item_ids: list[int], worker_id: str) -> int:

@@ -90,7 +90,7 @@ class ClientPool:
         self._clients: dict[tuple[str, str, str], DataCiteClient] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
-        self._limiter_factory = limiter_factory or (lambda s: RateLimiter(*s.rate_limit))
+        self._limiter_factory = limiter_factory or (lambda s: s.rate_limiter())
 
     def client_for(self, settings: DoiSettings) -> DataCiteClient:
         with self._lock:

@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse
 from heratio_doi_pipelines.datacite.errors import NotFoundError
-from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
 from heratio_doi_pipelines.queue.actions import UPDATE, VERIFY
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
@@ -233,7 +232,7 @@ def run_sync(
         settings.api_url,
         settings.repository_id,
         settings.password,
-        rate_limiter=RateLimiter(*settings.rate_limit),
+        rate_limiter=settings.rate_limiter(),
         contact_email=settings.contact_email,
     )
     try:

@@ -74,8 +74,8 @@ def _add_state(counts: Counter[str], status: str, n: int) -> None:
 def _stored_counts(conn: sa.Connection) -> dict[int | None, Counter[str]]:
     """Counts of the DOIs whose row carries its holding repository, from ahg_doi alone.
 
-    Grouped on (repository_id, status), the columns of ``idx_ahg_doi_repository_status``,
-    so the database reads that index and never the rows.
+    Grouped on (repository_id, status), the leading columns of
+    ``idx_ahg_doi_repository_status_record``, so the database reads that index, never the rows.
     """
     stmt = (
         sa.select(ahg_doi.c.repository_id, ahg_doi.c.status, sa.func.count())

@@ -10,7 +10,7 @@ from heratio_doi_pipelines.errors import HeratioDoiError
 
 TABLES_MISSING_MESSAGE = "DOI tables not found: run `heratio-doi init`"
 
-# The only tables `heratio-doi init` creates or changes; a catalogue's other tables are never touched.
+# The only tables `heratio-doi init` creates or changes; the catalogue's are never touched.
 PIPELINE_TABLE_PREFIXES = ("ahg_", "heratio_doi_")
 
 # Driver error codes for "table does not exist": PostgreSQL SQLSTATE and MySQL/MariaDB errno.

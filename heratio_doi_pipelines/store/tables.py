@@ -64,8 +64,11 @@ ahg_doi = sa.Table(
     sa.Index("idx_ahg_doi_minted_at", "minted_at"),
     # pipeline: the by-repository report reads (record, state) from this index alone
     sa.Index("idx_ahg_doi_status_record", "status", "information_object_id"),
-    # pipeline: ... and (repository, state) from this one, for rows that carry a repository
-    sa.Index("idx_ahg_doi_repository_status", "repository_id", "status"),
+    # pipeline: ... and from this one (repository, state) for rows that carry a repository,
+    # (record) for those that do not and are resolved through the catalogue
+    sa.Index(
+        "idx_ahg_doi_repository_status_record", "repository_id", "status", "information_object_id"
+    ),
 )
 
 ahg_doi_queue = sa.Table(

@@ -13,6 +13,7 @@ from heratio_doi_pipelines.datacite.emulator import EmulatorHandle, Fault
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.queue.enqueue import enqueue, enqueue_mint_batch
 from heratio_doi_pipelines.queue.processor import process_queue
+from heratio_doi_pipelines.reports.by_repository import repository_counts
 from heratio_doi_pipelines.store.dois import reserve_doi
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log, ahg_doi_queue
 
@@ -68,6 +69,24 @@ def test_sample_archive_is_minted_findable_with_log_rows(
     assert log.count(("mint", "findable")) == len(completed)
     assert log.count(("reserve", "draft")) == len(completed)
     assert log.count(("mint", None)) == len(failed)  # refused before any DOI was reserved
+
+
+def test_minting_stores_the_holding_repository_the_report_would_resolve(
+    archive: sa.Engine, emulator: EmulatorHandle, overrides: dict[str, str]
+) -> None:
+    enqueue_mint_batch(archive, archive, all_without_doi=True, cap=10_000)
+    process_queue(archive, archive, overrides=overrides, limit=1000)
+    local = _dois(archive)
+    records = {r.id: r for r in CatalogueReader(archive).read_records(sorted(local))}
+    assert {k: row.repository_id for k, row in local.items()} == {
+        k: records[k].repository_id for k in local
+    }
+    assert any(row.repository_id is not None for row in local.values())
+    stored = repository_counts(archive)
+
+    with archive.begin() as conn:  # as Heratio would have written them: no repository
+        conn.execute(sa.update(ahg_doi).values(repository_id=None))
+    assert repository_counts(archive) == stored
 
 
 def test_catalogue_drafts_are_refused_with_a_reason(

@@ -202,14 +202,15 @@ def _prepare(sock: Path) -> str:
 
 
 def _create_test_user(sock: Path, password: str) -> None:
-    """A password-protected TCP user, as a site would configure (root stays socket-only)."""
+    """A password-protected TCP user, as a site would configure (root stays socket-only);
+    it may grant, so tests can check what a least-privileged pipeline user needs."""
     conn = pymysql.connect(unix_socket=str(sock), user="root", autocommit=True)
     try:
         with conn.cursor() as cur:
+            cur.execute(f"CREATE USER '{_TEST_USER}'@'127.0.0.1' IDENTIFIED BY %s", (password,))
             cur.execute(
-                f"CREATE USER '{_TEST_USER}'@'127.0.0.1' IDENTIFIED BY %s", (password,)
+                f"GRANT ALL PRIVILEGES ON *.* TO '{_TEST_USER}'@'127.0.0.1' WITH GRANT OPTION"
             )
-            cur.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{_TEST_USER}'@'127.0.0.1'")
     finally:
         conn.close()
 

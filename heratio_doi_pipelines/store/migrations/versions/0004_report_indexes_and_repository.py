@@ -30,7 +30,7 @@ depends_on: str | Sequence[str] | None = None
 _INDEXES = {
     "ahg_doi": [
         "idx_ahg_doi_status_record",
-        "idx_ahg_doi_repository_status",
+        "idx_ahg_doi_repository_status_record",
     ],
     "ahg_doi_log": ["idx_ahg_doi_log_action_performed"],
 }
@@ -47,7 +47,12 @@ def _tables() -> list[sa.Table]:
             sa.Column("status", sa.String(20)),
             sa.Column("repository_id", sa.Integer, nullable=True),
             sa.Index("idx_ahg_doi_status_record", "status", "information_object_id"),
-            sa.Index("idx_ahg_doi_repository_status", "repository_id", "status"),
+            sa.Index(
+                "idx_ahg_doi_repository_status_record",
+                "repository_id",
+                "status",
+                "information_object_id",
+            ),
         ),
         sa.Table(
             "ahg_doi_log",
@@ -55,9 +60,7 @@ def _tables() -> list[sa.Table]:
             sa.Column("action", sa.String(50)),
             sa.Column("performed_at", sa.DateTime),
             sa.Column("status_after", sa.String(50)),
-            sa.Index(
-                "idx_ahg_doi_log_action_performed", "action", "performed_at", "status_after"
-            ),
+            sa.Index("idx_ahg_doi_log_action_performed", "action", "performed_at", "status_after"),
         ),
     ]
 
