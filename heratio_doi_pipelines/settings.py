@@ -71,6 +71,7 @@ SETTING_KEYS = {
     "doi_contact_email": "contact_email",
     "doi_rate_limit_requests": "rate_limit_requests",
     "doi_rate_limit_window_s": "rate_limit_window_s",
+    "doi_read_timeout_s": "read_timeout_s",
     "doi_events_per_minute": "events_per_minute",
     "doi_notify_digest": "notify_digest",
 }
@@ -109,6 +110,7 @@ class DoiSettings:
     contact_email: str = ""
     rate_limit_requests: int = 0  # 0: DataCite's documented limit for the environment
     rate_limit_window_s: float = 0.0
+    read_timeout_s: float = 30.0  # how long to wait for DataCite's answer
     events_per_minute: int = 60
     failure_notify: str = ""
     notify_digest: bool = True

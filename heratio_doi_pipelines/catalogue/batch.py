@@ -835,24 +835,26 @@ class BatchReader:
         )
         parent_dois = self._parent_dois(parent_ids)
 
-        actors_made: dict[int, Actor | None] = {}  # frozen, so shared between records
-
         def actor_of(actor_id: int) -> Actor | None:
-            if actor_id in actors_made:
-                return actors_made[actor_id]
-            actor = None
-            if actor_id in actors:
-                entity_type, name = actors[actor_id]
-                ids_of = identifiers.get(actor_id, {})
-                actor = Actor(
-                    id=actor_id,
-                    name=name,
-                    entity_type_id=entity_type,
-                    orcid=ids_of.get("orcid"),
-                    isni=ids_of.get("isni"),
-                )
-            actors_made[actor_id] = actor
-            return actor
+            if actor_id not in actors:
+                return None
+            entity_type, name = actors[actor_id]
+            ids_of = identifiers.get(actor_id, {})
+            return Actor(
+                id=actor_id,
+                name=name,
+                entity_type_id=entity_type,
+                orcid=ids_of.get("orcid"),
+                isni=ids_of.get("isni"),
+            )
+
+        held: dict[int, tuple[Actor, ...]] = {}  # frozen, so shared by a holder's descendants
+
+        def creators_held_by(holder: int) -> tuple[Actor, ...]:
+            if holder not in held:
+                actors_of = map(actor_of, creation_actors.get(holder, ()))
+                held[holder] = tuple(a for a in actors_of if a is not None)
+            return held[holder]
 
         records: list[CatalogueRecord] = []
         for record_id in ids:
@@ -863,9 +865,7 @@ class BatchReader:
             creators: tuple[Actor, ...] = ()
             inherited_from: int | None = None
             for holder in chain:
-                found = tuple(
-                    a for a in map(actor_of, creation_actors.get(holder, ())) if a is not None
-                )
+                found = creators_held_by(holder)
                 if found:
                     creators = found
                     inherited_from = None if holder == record_id else holder

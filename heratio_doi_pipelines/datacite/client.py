@@ -98,7 +98,7 @@ class DataCiteClient:
         rate_limiter: RateLimiter | None = None,
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
-        max_rate_limit_retries: int = 5,
+        max_rate_limit_retries: int = 3,
         contact_email: str = "",
         pool_size: int = 32,
         bearer_token: str | None = None,
@@ -192,7 +192,9 @@ class DataCiteClient:
                 self.rate_limited += 1
                 wait = error.retry_after
                 if wait is None:
-                    wait = min(60.0, 2.0**attempt) * (0.5 + random.random())
+                    # no Retry-After: a short jittered exponential back-off; past the last
+                    # retry the item goes back to the queue's own (minutes-long) back-off
+                    wait = min(30.0, 0.5 * 2.0**attempt) * (0.5 + random.random())
                 self.rate_limiter.pause(wait)
                 if attempt < self.max_rate_limit_retries:
                     time.sleep(wait)

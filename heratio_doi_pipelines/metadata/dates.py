@@ -27,6 +27,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CIRCA = "circa"
 UNCERTAIN = "uncertain"
@@ -213,6 +214,28 @@ def event_date(
     warnings: list[str],
 ) -> DateValue | None:
     """The DataCite date for one catalogue event, or None when it has no usable date."""
+    value, notes = _cached_event_date(start_date, end_date, display, label)
+    warnings.extend(notes)
+    return value
+
+
+@lru_cache(maxsize=8192)  # a catalogue repeats the same few thousand dates in many records
+def _cached_event_date(
+    start_date: str | None, end_date: str | None, display: str | None, label: str
+) -> tuple[DateValue | None, tuple[str, ...]]:
+    """``event_date``'s value and warnings (DateValue is frozen, so sharing it is safe)."""
+    warnings: list[str] = []
+    value = _event_date(start_date, end_date, display, label, warnings)
+    return value, tuple(warnings)
+
+
+def _event_date(
+    start_date: str | None,
+    end_date: str | None,
+    display: str | None,
+    label: str,
+    warnings: list[str],
+) -> DateValue | None:
     start = _column_bound(start_date, label, warnings)
     end = _column_bound(end_date, label, warnings)
     if start or end:

@@ -105,6 +105,7 @@ class ClientPool:
                     settings.password,
                     rate_limiter=limiter,
                     contact_email=settings.contact_email,
+                    read_timeout_s=settings.read_timeout_s,
                 )
             return self._clients[key]
 
