@@ -170,7 +170,11 @@ class ItemRunner:
         # A sync may have seen DataCite in another state than ours: the update restores it.
         wanted = row.status if row.status in EVENT_FOR_STATE else row.datacite_state or "draft"
         event = EVENT_FOR_STATE[wanted] if row.datacite_state not in (None, wanted) else None
-        if payload.payload_hash == row.payload_hash and event is None:
+        unchanged = payload.payload_hash == row.payload_hash and row.url in (
+            None,
+            payload.attributes.get("url"),
+        )
+        if unchanged and event is None:
             return self._complete(
                 item,
                 row,

@@ -139,7 +139,7 @@ def sync_with_datacite(
     report.local_dois = len(rows)
     to_update: list[int] = []
     to_verify: list[int] = []
-    observed: list[tuple[int, str]] = []
+    observed: list[tuple[int, DoiResponse, bool]] = []
     for row in rows:
         key = row.doi.lower()
         found = remote.pop(key, None)
@@ -164,7 +164,8 @@ def sync_with_datacite(
         if not drifts:
             report.in_agreement += 1
             continue
-        observed.append((row.id, found.state))
+        metadata_drift = any(kind == "metadata" for kind, _, _ in drifts)
+        observed.append((row.id, found, metadata_drift))
         for kind, local, theirs in drifts:
             fix = VERIFY if kind == "unconfirmed" else UPDATE
             report.drift.append(
@@ -176,12 +177,16 @@ def sync_with_datacite(
     for doi, response in sorted(remote.items()):
         report.drift.append(Drift(doi, None, "remote_only", "", response.state, ""))
     with engine.begin() as conn:
-        for doi_id, state in observed:
-            conn.execute(
-                ahg_doi.update()
-                .where(ahg_doi.c.id == doi_id)
-                .values(datacite_state=state, last_sync_at=now)
-            )
+        # Record what DataCite holds, so a queued update sees the difference and sends.
+        for doi_id, found, metadata_drift in observed:
+            values: dict[str, Any] = {
+                "datacite_state": found.state,
+                "url": found.url,
+                "last_sync_at": now,
+            }
+            if metadata_drift:
+                values["payload_hash"] = None
+            conn.execute(ahg_doi.update().where(ahg_doi.c.id == doi_id).values(**values))
     if repair:
         report.queued_updates = enqueue(engine, UPDATE, sorted(set(to_update))).count
         report.queued_verifies = enqueue(engine, VERIFY, sorted(set(to_verify))).count
