@@ -1,0 +1,65 @@
+"""The records group: validated payloads stored for the sending steps, and the pre-flight
+report with its check, materialised with real resources."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import dagster as dg
+import sqlalchemy as sa
+
+from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
+from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.defs.records.assets import (
+    doi_metadata_payloads,
+    metadata_preflight_report,
+)
+from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+from heratio_doi_pipelines.store.schema import init_database
+from heratio_doi_pipelines.store.tables import heratio_doi_payload
+
+
+def _site(tmp_path: Path) -> tuple[sa.Engine, dict[str, object]]:
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    engine = make_engine(url)
+    init_database(engine)
+    generate_sample_archive(engine, records=60, seed=21)
+    resources = {
+        "heratio_db": HeratioDatabase(doi_db_url=url),
+        "datacite": DataCiteSettings(base_url="https://archive.example.org"),
+    }
+    return engine, resources
+
+
+def test_payloads_of_queued_records_are_validated_and_stored(tmp_path: Path) -> None:
+    engine, resources = _site(tmp_path)
+    queued = enqueue_mint_batch(engine, engine, all_without_doi=True, cap=10_000)
+    result = dg.materialize([doi_metadata_payloads], resources=resources)
+    assert result.success
+    meta = result.asset_materializations_for_node("doi_metadata_payloads")[0].metadata
+    counts = {k: v.value for k, v in meta.items() if k != "preview"}
+    assert counts["records"] == queued.count
+    assert counts["valid"] + counts["rejected"] == queued.count
+    assert counts["rejected"] > 0 and "draft" in str(meta["preview"].value)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(heratio_doi_payload)).all()
+    assert len(stored) == queued.count
+    valid = [r for r in stored if not r.errors]
+    assert len(valid) == counts["valid"]
+    assert all(r.xml and r.xml.startswith("<?xml") for r in valid)
+    assert all(r.attributes["url"].startswith("https://archive.example.org/") for r in valid)
+
+
+def test_preflight_report_lists_rejections_and_its_check_warns(tmp_path: Path) -> None:
+    engine, resources = _site(tmp_path)
+    result = dg.materialize([metadata_preflight_report], resources=resources)
+    assert result.success
+    meta = result.asset_materializations_for_node("metadata_preflight_report")[0].metadata
+    path = Path(str(meta["rejections_csv"].value))
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == meta["rejected"].value > 0
+    assert all(row["errors"] for row in rows)
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
