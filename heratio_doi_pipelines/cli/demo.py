@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 
@@ -43,9 +45,7 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
     queued = enqueue_mint_batch(doi_engine, catalogue_engine, all_without_doi=True, cap=10**9)
     click.echo(f"queued {queued.count} record(s) without a DOI for minting")
 
-    dagster_home = folder / "dagster_home"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
+    dagster_home = _dagster_home(folder)
     config = EmulatorConfig(
         prefix=DEMO_PREFIX,
         repository_id=DEMO_REPOSITORY_ID,
@@ -72,11 +72,27 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
         + f"; the emulator now holds {sum(stats.get('dois_by_state', {}).values())} DOI(s)"
     )
     click.echo(f"catalogue and ahg_* tables: {doi_db_url()}")
-    click.echo(f"Dagster run history:        {dagster_home} (open with `dagster dev`)")
+    click.echo(
+        f"Dagster instance:           {dagster_home} "
+        f"(DAGSTER_HOME={dagster_home} dagster dev -w workspace.yaml)"
+    )
     click.echo(f"emulator state:             {folder / 'emulator_state.json'}")
     click.echo("next: `heratio-doi status`, `heratio-doi browse`, `heratio-doi report`")
     if not success:
         raise SystemExit(1)
+
+
+def _dagster_home(folder: Path) -> Path:
+    """The checkout's own instance (its dagster.yaml keeps history under data/dagster_home),
+    else a persistent one in the data folder, so the run shows up in ``dagster dev``."""
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"])
+    home = Path.cwd() if (Path.cwd() / "dagster.yaml").exists() else folder / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
 
 
 def _has_records(engine: sa.Engine) -> bool:
