@@ -9,7 +9,6 @@ the emulator and prints what was minted and where everything is.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 import click
