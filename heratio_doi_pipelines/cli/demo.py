@@ -32,6 +32,7 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
     from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, running_emulator
     from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
     from heratio_doi_pipelines.reports.dashboard import dashboard_counts
+    from heratio_doi_pipelines.reports.queue_status import queue_counts
     from heratio_doi_pipelines.store.schema import init_database
 
     folder = data_dir()
@@ -70,6 +71,12 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
         + ", ".join(f"{name} {value}" for name, value in counts.items())
         + f"; the emulator now holds {sum(stats.get('dois_by_state', {}).values())} DOI(s)"
     )
+    queue = queue_counts(doi_engine)
+    if queue.get("failed"):
+        click.echo(
+            f"queue: {queue['failed']} item(s) refused with a reason (e.g. catalogue drafts, "
+            "invalid metadata): `heratio-doi queue --status failed`"
+        )
     click.echo(f"catalogue and ahg_* tables: {doi_db_url()}")
     click.echo(
         f"Dagster instance:           {dagster_home} "
