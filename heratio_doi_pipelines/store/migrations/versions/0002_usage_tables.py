@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from heratio_doi_pipelines.store.migrations.adoption import TableSpec, create_or_adopt
+from heratio_doi_pipelines.store.types import DateTime
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -43,7 +44,7 @@ def _specs() -> list[TableSpec]:
                 sa.Column("day", sa.Date, nullable=False),
                 sa.Column("total", sa.Integer, nullable=False, server_default="0"),
                 sa.Column("unique_total", sa.Integer, nullable=False, server_default="0"),
-                sa.Column("updated_at", sa.DateTime, nullable=True),
+                sa.Column("updated_at", DateTime, nullable=True),
                 sa.UniqueConstraint(
                     "source_key", "doi", "kind", "day", name="uq_heratio_doi_usage_count"
                 ),
@@ -63,15 +64,15 @@ def _specs() -> list[TableSpec]:
                 sa.Column("payload_hash", sa.String(64), nullable=True),
                 sa.Column("response_status", sa.Integer, nullable=True),
                 sa.Column("last_error", sa.Text, nullable=True),
-                sa.Column("submitted_at", sa.DateTime, nullable=True),
-                sa.Column("checked_at", sa.DateTime, nullable=True),
+                sa.Column("submitted_at", DateTime, nullable=True),
+                sa.Column("checked_at", DateTime, nullable=True),
                 sa.Column(
                     "created_at",
-                    sa.DateTime,
+                    DateTime,
                     nullable=True,
                     server_default=sa.func.current_timestamp(),
                 ),
-                sa.Column("updated_at", sa.DateTime, nullable=True),
+                sa.Column("updated_at", DateTime, nullable=True),
                 **_MYSQL,
             )
         ),

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from heratio_doi_pipelines.store.migrations.adoption import TableSpec, create_or_adopt
+from heratio_doi_pipelines.store.types import DateTime
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -48,7 +49,7 @@ def _specs() -> list[TableSpec]:
                 sa.Column("xml", sa.Text, nullable=True),
                 sa.Column("warnings", sa.JSON, nullable=True),
                 sa.Column("errors", sa.JSON, nullable=True),
-                sa.Column("built_at", sa.DateTime, nullable=False),
+                sa.Column("built_at", DateTime, nullable=False),
                 **_MYSQL,
             )
         ),

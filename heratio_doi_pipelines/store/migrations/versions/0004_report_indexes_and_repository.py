@@ -21,6 +21,7 @@ from heratio_doi_pipelines.store.migrations.adoption import (
     add_missing_columns,
     add_missing_indexes,
 )
+from heratio_doi_pipelines.store.types import DateTime
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -58,7 +59,7 @@ def _tables() -> list[sa.Table]:
             "ahg_doi_log",
             m,
             sa.Column("action", sa.String(50)),
-            sa.Column("performed_at", sa.DateTime),
+            sa.Column("performed_at", DateTime),
             sa.Column("status_after", sa.String(50)),
             sa.Index("idx_ahg_doi_log_action_performed", "action", "performed_at", "status_after"),
         ),
