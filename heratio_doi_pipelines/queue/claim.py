@@ -86,7 +86,7 @@ def claim_batch(
         "started_at": now,
         "attempts": q.c.attempts + 1,
     }
-    order = (q.c.priority, q.c.scheduled_at, q.c.id)
+    order = (q.c.priority.desc(), q.c.scheduled_at, q.c.id)  # Heratio: higher goes first
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             chosen = sa.select(q.c.id).where(_due(now, actions)).order_by(*order).limit(limit)

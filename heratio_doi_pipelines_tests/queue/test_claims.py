@@ -150,3 +150,14 @@ def test_linear_backoff_is_five_minutes_times_attempt() -> None:
     assert next_attempt_at(now, 1) == now + timedelta(minutes=5)
     assert next_attempt_at(now, 2) == now + timedelta(minutes=10)
     assert next_attempt_at(now, 3) == now + timedelta(minutes=15)
+
+
+def test_higher_priority_items_are_claimed_first(engine: sa.Engine) -> None:
+    """Heratio's queue: a higher priority is processed first, then the oldest due item."""
+    enqueue(engine, "mint", [1, 2])
+    enqueue(engine, "mint", [3], priority=200)
+    enqueue(engine, "mint", [4], priority=50)
+    order = []
+    while items := claim_batch(engine, "w", 1):
+        order.extend(i.information_object_id for i in items)
+    assert order == [3, 1, 2, 4]
