@@ -176,11 +176,15 @@ class DataCiteClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else f"{self.base_url}{path}"
+        # Prepare (encode, sign) before taking a rate-limit slot, so the request leaves as
+        # soon as the slot is granted: less jitter between the slot and DataCite's count.
+        prepared = self.session.prepare_request(requests.Request(method, url, **kwargs))
+        send_options = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
         for attempt in range(self.max_rate_limit_retries + 1):
             self.rate_limiter.acquire()
             self.requests_sent += 1
             try:
-                resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                resp = self.session.send(prepared, timeout=self.timeout, **send_options)
             except requests.Timeout as exc:
                 raise TransientError(f"{method} {path}: DataCite did not answer in time") from exc
             except requests.ConnectionError as exc:
