@@ -126,6 +126,8 @@ class DataCiteClient:
         )
         self.requests_sent = 0
         self.rate_limited = 0
+        self.first_sent_at: float | None = None  # monotonic times: the request rate achieved
+        self.last_sent_at: float | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -183,6 +185,9 @@ class DataCiteClient:
         for attempt in range(self.max_rate_limit_retries + 1):
             self.rate_limiter.acquire()
             self.requests_sent += 1
+            self.last_sent_at = time.monotonic()
+            if self.first_sent_at is None:
+                self.first_sent_at = self.last_sent_at
             try:
                 resp = self.session.send(prepared, timeout=self.timeout, **send_options)
             except requests.Timeout as exc:

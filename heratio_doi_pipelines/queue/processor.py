@@ -52,6 +52,14 @@ class ProcessReport:
     requests_sent: int = 0
     rate_limited: int = 0
     released: int = 0
+    sending_seconds: float = 0.0  # from the first DataCite request to the last
+
+    @property
+    def request_rate(self) -> float:
+        """DataCite requests per second while the batch was sending."""
+        if self.requests_sent < 2 or self.sending_seconds <= 0:
+            return 0.0
+        return (self.requests_sent - 1) / self.sending_seconds
 
     @property
     def counts(self) -> dict[str, int]:
@@ -109,10 +117,15 @@ class ClientPool:
                 )
             return self._clients[key]
 
-    def totals(self) -> tuple[int, int]:
+    def totals(self) -> tuple[int, int, float]:
+        """Requests sent, 429s met, and seconds from the first request to the last."""
+        clients = list(self._clients.values())
+        firsts = [c.first_sent_at for c in clients if c.first_sent_at is not None]
+        lasts = [c.last_sent_at for c in clients if c.last_sent_at is not None]
         return (
-            sum(c.requests_sent for c in self._clients.values()),
-            sum(c.rate_limited for c in self._clients.values()),
+            sum(c.requests_sent for c in clients),
+            sum(c.rate_limited for c in clients),
+            max(lasts) - min(firsts) if firsts else 0.0,
         )
 
     def close(self) -> None:
@@ -203,7 +216,7 @@ def process_queue(
                         report.outcomes.append(outcome)
                 report.released += release(doi_engine, unsent, report.worker_id)
     finally:
-        report.requests_sent, report.rate_limited = pool.totals()
+        report.requests_sent, report.rate_limited, report.sending_seconds = pool.totals()
         if clients is None:
             pool.close()
     return report
