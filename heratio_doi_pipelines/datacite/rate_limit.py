@@ -27,7 +27,7 @@ class RateLimiter:
         max_requests: int,
         window_s: float,
         *,
-        safety_margin: float = 0.05,
+        safety_margin: float = 0.03,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
