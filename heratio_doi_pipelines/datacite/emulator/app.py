@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import socket
@@ -32,6 +33,7 @@ from heratio_doi_pipelines.datacite.emulator.throttle import RollingWindowLimite
 logger = logging.getLogger(__name__)
 
 STATE_FLUSH_SECONDS = 0.5
+FREEZE_HEAP_SECONDS = 1.0
 HTML_FAULTS = {
     code: f"<html><head><title>{code} {text}</title></head>"
     f"<body><h1>{code} {text}</h1></body></html>"
@@ -55,8 +57,10 @@ def _route_name(path: str) -> str:
 class EmulatorApp:
     """ASGI entry point; ``server`` is set by whoever runs it so dropped connections can be made."""
 
-    def __init__(self, config: EmulatorConfig) -> None:
+    def __init__(self, config: EmulatorConfig, *, freeze_heap: bool = False) -> None:
+        """``freeze_heap``: for a process of its own (``serve``); see _freeze_heap_forever."""
         self.config = config
+        self.freeze_heap = freeze_heap
         self.ctx = EmulatorContext(config)
         self.state_file = Path(config.state_file) if config.state_file else None
         if self.state_file is not None:
@@ -76,15 +80,28 @@ class EmulatorApp:
     # Lifespan: keep the state file current without writing it on every request.
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        flusher = asyncio.create_task(self._flush_forever()) if self.state_file else None
+        tasks = []
+        if self.state_file:
+            tasks.append(asyncio.create_task(self._flush_forever()))
+        if self.freeze_heap:
+            tasks.append(asyncio.create_task(self._freeze_heap_forever()))
         try:
             yield
         finally:
-            if flusher is not None:
-                flusher.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await flusher
+                    await task
             self.flush_state()
+
+    async def _freeze_heap_forever(self) -> None:
+        """Stored DOIs, events and reports live as long as the process: moving them out of the
+        garbage collector's reach keeps full collections short. A long collection stops the
+        event loop, and requests that arrive meanwhile would be rate-counted late (DataCite's
+        firewall counts them on arrival)."""
+        while True:
+            await asyncio.sleep(FREEZE_HEAP_SECONDS)
+            gc.freeze()
 
     async def _flush_forever(self) -> None:
         while True:

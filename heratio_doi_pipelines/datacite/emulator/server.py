@@ -143,7 +143,7 @@ def serve(
 ) -> None:
     """Serve in the foreground until interrupted; ``port=0`` picks a free port, which
     ``on_ready`` receives as the URL once the socket is bound."""
-    app = EmulatorApp(config or EmulatorConfig())
+    app = EmulatorApp(config or EmulatorConfig(), freeze_heap=True)
     sock = _bind(host, port)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{sock.getsockname()[1]}"
