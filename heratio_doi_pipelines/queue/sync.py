@@ -22,6 +22,7 @@ from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse
 from heratio_doi_pipelines.datacite.errors import NotFoundError
 from heratio_doi_pipelines.queue.actions import UPDATE, VERIFY
 from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.processor import ClientPool
 from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
 from heratio_doi_pipelines.store.schema import require_tables
 from heratio_doi_pipelines.store.tables import ahg_doi
@@ -233,16 +234,10 @@ def run_sync(
     """Sync with the global DataCite credentials and write the drift report CSV."""
     require_tables(engine)
     settings = SettingsResolver(engine, overrides).global_settings()
-    client = DataCiteClient(
-        settings.api_url,
-        settings.repository_id,
-        settings.password,
-        rate_limiter=settings.rate_limiter(),
-        contact_email=settings.contact_email,
-    )
+    clients = ClientPool()
     try:
-        report = sync_with_datacite(engine, client, settings, repair=repair)
+        report = sync_with_datacite(engine, clients.client_for(settings), settings, repair=repair)
     finally:
-        client.close()
+        clients.close()
     path = report.write_csv(out_dir / f"doi_drift_{utcnow():%Y%m%dT%H%M%S}.csv")
     return report, path
