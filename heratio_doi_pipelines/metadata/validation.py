@@ -44,16 +44,21 @@ class _LocalResolver(etree.Resolver):
 
 
 _local = threading.local()
+# libxml2 does not parse XML Schemas safely from several threads at once (includes and
+# imports share state): a worker's first validations could fail with "Document is not valid
+# XML Schema". Each thread still gets its own schema; only the parsing takes turns.
+_schema_parse_lock = threading.Lock()
 
 
 def kernel_schema() -> etree.XMLSchema:
     """The DataCite 4.7 XMLSchema, parsed once per thread."""
     schema = getattr(_local, "schema", None)
     if schema is None:
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
-        parser.resolvers.add(_LocalResolver())
-        document = etree.parse(str(SCHEMA_FILE), parser)
-        schema = etree.XMLSchema(document)
+        with _schema_parse_lock:
+            parser = etree.XMLParser(no_network=True, resolve_entities=False)
+            parser.resolvers.add(_LocalResolver())
+            document = etree.parse(str(SCHEMA_FILE), parser)
+            schema = etree.XMLSchema(document)
         _local.schema = schema
     return schema
 
