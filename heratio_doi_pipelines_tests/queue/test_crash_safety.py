@@ -86,7 +86,7 @@ def _spawn_worker(url: str, env: dict[str, str], limit: int, lease_s: float) -> 
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,  # a worker's traceback explains a failure
         text=True,
     )
 
@@ -185,8 +185,11 @@ def test_four_workers_process_each_item_exactly_once(
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
-    outputs = [proc.communicate(timeout=120)[0] for proc in workers]
-    assert all(proc.returncode == 0 for proc in workers), outputs
+    results = [proc.communicate(timeout=120) for proc in workers]
+    assert all(proc.returncode == 0 for proc in workers), [
+        (proc.returncode, err) for proc, (_, err) in zip(workers, results, strict=True)
+    ]
+    outputs = [out for out, _ in results]
     # the work is shared: a claim that locked every due row would leave the others idle
     completed = [json.loads(out)["counts"]["completed"] for out in outputs]
     assert max(completed) <= len(ids) // 2, completed
