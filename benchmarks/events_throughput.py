@@ -27,20 +27,20 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables as atom
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-from heratio_doi_pipelines.datacite.emulator import DEFAULT_BEARER_TOKEN
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import DEFAULT_BEARER_TOKEN
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
+from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.access_logs import parse_access_log
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.flush import flush_events
-from heratio_doi_pipelines.events.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.targets import load_usage_map
 from heratio_doi_pipelines.events.usage import refresh_usage_events, replace_contributions
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_doi
 
 EMULATOR = """
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, serve
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, serve
 serve(EmulatorConfig(), port=0, log_level="warning", on_ready=lambda url: print(url, flush=True))
 """
 

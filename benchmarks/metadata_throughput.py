@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.metadata import MetadataContext, build_payload
 from heratio_doi_pipelines.store.schema import init_database
 

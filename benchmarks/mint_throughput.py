@@ -30,9 +30,9 @@ import requests
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-from heratio_doi_pipelines.datacite.emulator import RemoteEmulator
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import RemoteEmulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.metadata import MetadataContext, Payload, build_payload
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue

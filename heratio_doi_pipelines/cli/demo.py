@@ -28,8 +28,8 @@ DEMO_PREFIX = "10.5072"
 @click.option("--latency-ms", type=int, default=20, show_default=True)
 def demo_command(records: int, seed: int, latency_ms: int) -> None:
     """Mint a sample archive's DOIs end to end against the local DataCite emulator."""
-    from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-    from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, running_emulator
+    from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, running_emulator
+    from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
     from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
     from heratio_doi_pipelines.reports.dashboard import dashboard_counts
     from heratio_doi_pipelines.reports.queue_status import queue_counts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from heratio_doi_pipelines.datacite.emulator import (
+from heratio_doi_pipelines.devtools.emulator import (
     DEFAULT_BEARER_TOKEN,
     DEFAULT_PASSWORD,
     DEFAULT_PORT,

@@ -20,7 +20,7 @@ from heratio_doi_pipelines.db import catalogue_db_url, make_engine
 )
 def sample_command(records: int, seed: int, db_url: str | None) -> None:
     """Write RECORDS AtoM-shaped sample descriptions (appends after existing ones)."""
-    from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
+    from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 
     engine = make_engine(db_url or catalogue_db_url())
     try:

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables as atom
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
+from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.access_logs import backfill_metrics
 from heratio_doi_pipelines.events.config import resolve_events_config
 from heratio_doi_pipelines.events.flush import count_due, flush_events
-from heratio_doi_pipelines.events.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.status import event_status
 from heratio_doi_pipelines.events.targets import load_usage_map
 from heratio_doi_pipelines.events.usage_report import submit_usage_report

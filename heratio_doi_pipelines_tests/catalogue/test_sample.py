@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from heratio_doi_pipelines.catalogue import atom_tables as t
 from heratio_doi_pipelines.catalogue import constants as c
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-from heratio_doi_pipelines.catalogue.sample import (
+from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.sample_archive import (
     INVALID_ORCID,
     MESSY_KINDS,
     SIDECAR_TABLES,
     SampleSummary,
     generate_sample_archive,
 )
-from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.store import tables as ahg
 
 ALL_TABLES = [*t.metadata.sorted_tables, *SIDECAR_TABLES]

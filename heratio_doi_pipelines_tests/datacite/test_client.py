@@ -8,12 +8,6 @@ from collections.abc import Iterator
 import pytest
 
 from heratio_doi_pipelines.datacite.client import DataCiteClient, base_url_for, same_doi
-from heratio_doi_pipelines.datacite.emulator import (
-    EmulatorConfig,
-    EmulatorHandle,
-    Fault,
-    running_emulator,
-)
 from heratio_doi_pipelines.datacite.errors import (
     AlreadyTakenError,
     AuthenticationError,
@@ -25,6 +19,12 @@ from heratio_doi_pipelines.datacite.errors import (
     TransientError,
 )
 from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
+from heratio_doi_pipelines.devtools.emulator import (
+    EmulatorConfig,
+    EmulatorHandle,
+    Fault,
+    running_emulator,
+)
 
 PASSWORD = "client-test-password"
 

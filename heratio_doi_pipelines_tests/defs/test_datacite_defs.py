@@ -8,12 +8,12 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.definitions import defs
 from heratio_doi_pipelines.defs.datacite.sensors import pending_queue_sensor
 from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log, ahg_doi_queue

@@ -9,13 +9,13 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.defs.records.assets import (
     doi_metadata_payloads,
     metadata_preflight_report,
 )
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import heratio_doi_payload

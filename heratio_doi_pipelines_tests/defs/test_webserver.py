@@ -15,9 +15,9 @@ import pytest
 import requests
 from dagster_graphql import DagsterGraphQLClient
 
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.store.schema import init_database
 
 ROOT = Path(__file__).resolve().parents[2]

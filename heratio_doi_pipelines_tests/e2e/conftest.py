@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 
 REPOSITORY_ID = "HERATIO.TEST"
 PASSWORD = "s3cret-pa55word-for-tests"

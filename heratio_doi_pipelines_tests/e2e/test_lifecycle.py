@@ -11,7 +11,7 @@ from heratio_doi_pipelines.catalogue import atom_tables
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.datacite.client import DataCiteClient
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.queue.sync import run_sync

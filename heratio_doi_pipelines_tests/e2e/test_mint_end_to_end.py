@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.cli import main
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle, Fault
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle, Fault
 from heratio_doi_pipelines.queue.enqueue import enqueue, enqueue_mint_batch
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.reports.by_repository import repository_counts

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 
 REPOSITORY_AUTH = ("HERATIO.DEMO", "demo-password")
 TOKEN_HEADERS = {"Authorization": "Bearer demo-token"}

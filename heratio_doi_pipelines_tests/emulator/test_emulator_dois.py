@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle, doi_metadata
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle, doi_metadata
 
 BAD_CREDENTIALS = {"errors": [{"status": "401", "title": "Bad credentials."}]}
 

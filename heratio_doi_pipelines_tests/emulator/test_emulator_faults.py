@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from heratio_doi_pipelines.datacite.emulator import Fault, RemoteEmulator
+from heratio_doi_pipelines.devtools.emulator import Fault, RemoteEmulator
 
 PUT_ONLY = frozenset({"PUT"})
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from heratio_doi_pipelines.datacite.emulator import (
+from heratio_doi_pipelines.devtools.emulator import (
     EmulatorConfig,
     Fault,
     parse_rate_limit,

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables as atom
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
-from heratio_doi_pipelines.datacite.emulator import (
+from heratio_doi_pipelines.devtools.emulator import (
     DEFAULT_BEARER_TOKEN,
     EmulatorConfig,
     EmulatorHandle,
     running_emulator,
 )
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.store.tables import USAGE_TABLES, ahg_doi
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.access_logs import (
     backfill_metrics,
     log_source_key,
     parse_access_log,
 )
 from heratio_doi_pipelines.events.aggregate import DailyUsage
-from heratio_doi_pipelines.events.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.targets import UsageMap, load_usage_map
 from heratio_doi_pipelines.store.tables import ahg_datacite_event, heratio_doi_usage_count
 from heratio_doi_pipelines_tests.events.conftest import described_records, give_dois

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.events.capture import UsageCapture
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.flush import flush_events

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from heratio_doi_pipelines.cli.errors import OperatorErrorGroup
 from heratio_doi_pipelines.cli.usage import register
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.store.tables import ahg_settings
 from heratio_doi_pipelines_tests.events.conftest import (
     PASSWORD,

@@ -9,7 +9,7 @@ import time
 
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.events.flush import flush_events
 from heratio_doi_pipelines.events.identity import event_uuid
 from heratio_doi_pipelines.events.store import record_events, relation_event

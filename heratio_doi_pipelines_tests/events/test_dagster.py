@@ -9,7 +9,6 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
 from heratio_doi_pipelines.defs.events.assets import (
     backfilled_usage,
     datacite_events,
@@ -20,7 +19,8 @@ from heratio_doi_pipelines.defs.events.jobs import event_flush_job
 from heratio_doi_pipelines.defs.events.schedules import usage_report_job_schedule
 from heratio_doi_pipelines.defs.events.sensors import THRESHOLD_ENV, pending_events_sensor
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
-from heratio_doi_pipelines.events.sample_logs import generate_access_log
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.store import record_events, relation_event
 from heratio_doi_pipelines.events.targets import load_usage_map
 from heratio_doi_pipelines.store.tables import ahg_settings

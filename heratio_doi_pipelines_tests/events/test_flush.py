@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle, Fault
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle, Fault
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.flush import MAX_ATTEMPTS, count_due, flush_events
 from heratio_doi_pipelines.events.identity import event_uuid

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.events.flush import count_due, flush_events
 from heratio_doi_pipelines.events.store import record_events, relation_event, usage_event
 from heratio_doi_pipelines.store.schema import init_database

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
 from heratio_doi_pipelines.datacite.events_client import EventsClient
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.store import record_events, usage_event
 from heratio_doi_pipelines.events.usage_report import (

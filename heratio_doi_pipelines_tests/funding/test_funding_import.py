@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.funding.importer import FundingFileError, import_funding_csv
 from heratio_doi_pipelines.funding.validation import (
     RowError,

@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.cli import main
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.settings import env_overrides, resolve_settings
 from heratio_doi_pipelines.store.migrations import VERSION_TABLE
 from heratio_doi_pipelines.store.tables import (

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.metadata import MetadataContext, build_payload
 from heratio_doi_pipelines_tests.support.atom_ddl import create_atom_tables
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.metadata import build_payload, context_from_settings, validate_xml
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.schema import init_database

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.cli import main
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.defs.datacite.assets import minted_dois
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
 from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
 from heratio_doi_pipelines.queue.processor import process_queue

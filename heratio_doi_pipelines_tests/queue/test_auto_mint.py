@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.defs.datacite.sensors import auto_mint_sensor
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.auto_mint import latest_change, queue_catalogue_changes
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue, ahg_settings
 

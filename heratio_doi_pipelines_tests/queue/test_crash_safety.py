@@ -23,10 +23,10 @@ import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-from heratio_doi_pipelines.catalogue.sample import generate_sample_archive
 from heratio_doi_pipelines.clock import utcnow
-from heratio_doi_pipelines.datacite.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.metadata import MetadataContext, build_payload
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue

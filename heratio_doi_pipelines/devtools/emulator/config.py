@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heratio_doi_pipelines.datacite.emulator.faults import Fault
+from heratio_doi_pipelines.devtools.emulator.faults import Fault
 
 DEFAULT_PREFIX = "10.5072"
 DEFAULT_REPOSITORY_ID = "HERATIO.DEMO"

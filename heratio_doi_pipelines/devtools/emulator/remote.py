@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from heratio_doi_pipelines.datacite.emulator.faults import Fault
+from heratio_doi_pipelines.devtools.emulator.faults import Fault
 
 
 class RemoteEmulator:

@@ -7,8 +7,8 @@ can be proven against it offline. See ``running_emulator`` and ``serve``.
 
 from __future__ import annotations
 
-from heratio_doi_pipelines.datacite.emulator.app import EmulatorApp
-from heratio_doi_pipelines.datacite.emulator.config import (
+from heratio_doi_pipelines.devtools.emulator.app import EmulatorApp
+from heratio_doi_pipelines.devtools.emulator.config import (
     DEFAULT_BEARER_TOKEN,
     DEFAULT_PASSWORD,
     DEFAULT_PORT,
@@ -17,10 +17,10 @@ from heratio_doi_pipelines.datacite.emulator.config import (
     EmulatorConfig,
     parse_rate_limit,
 )
-from heratio_doi_pipelines.datacite.emulator.faults import Fault
-from heratio_doi_pipelines.datacite.emulator.remote import RemoteEmulator
-from heratio_doi_pipelines.datacite.emulator.server import EmulatorHandle, running_emulator, serve
-from heratio_doi_pipelines.datacite.emulator.store import (
+from heratio_doi_pipelines.devtools.emulator.faults import Fault
+from heratio_doi_pipelines.devtools.emulator.remote import RemoteEmulator
+from heratio_doi_pipelines.devtools.emulator.server import EmulatorHandle, running_emulator, serve
+from heratio_doi_pipelines.devtools.emulator.store import (
     DoiRecord,
     EmulatorState,
     EventRecord,

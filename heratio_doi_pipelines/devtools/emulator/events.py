@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from heratio_doi_pipelines.datacite.emulator.auth import Caller
-from heratio_doi_pipelines.datacite.emulator.context import EmulatorContext
-from heratio_doi_pipelines.datacite.emulator.responses import (
+from heratio_doi_pipelines.devtools.emulator.auth import Caller
+from heratio_doi_pipelines.devtools.emulator.context import EmulatorContext
+from heratio_doi_pipelines.devtools.emulator.responses import (
     BAD_CREDENTIALS,
     NOT_AUTHORIZED,
     NOT_FOUND,
@@ -25,7 +25,7 @@ from heratio_doi_pipelines.datacite.emulator.responses import (
     parse_json,
     validation_response,
 )
-from heratio_doi_pipelines.datacite.emulator.store import EventRecord, utc_now
+from heratio_doi_pipelines.devtools.emulator.store import EventRecord, utc_now
 
 # Wire key (per style) → stored key. Keys of the other style are dropped, as DataCite does.
 HYPHENATED = {

@@ -11,10 +11,10 @@ from typing import Any
 
 import uvicorn
 
-from heratio_doi_pipelines.datacite.emulator.app import EmulatorApp
-from heratio_doi_pipelines.datacite.emulator.config import DEFAULT_PORT, EmulatorConfig
-from heratio_doi_pipelines.datacite.emulator.faults import Fault
-from heratio_doi_pipelines.datacite.emulator.store import EmulatorState
+from heratio_doi_pipelines.devtools.emulator.app import EmulatorApp
+from heratio_doi_pipelines.devtools.emulator.config import DEFAULT_PORT, EmulatorConfig
+from heratio_doi_pipelines.devtools.emulator.faults import Fault
+from heratio_doi_pipelines.devtools.emulator.store import EmulatorState
 
 STARTUP_TIMEOUT_SECONDS = 15.0
 

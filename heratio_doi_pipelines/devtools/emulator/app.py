@@ -20,15 +20,15 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from heratio_doi_pipelines.datacite.emulator.config import EmulatorConfig
-from heratio_doi_pipelines.datacite.emulator.context import EmulatorContext
-from heratio_doi_pipelines.datacite.emulator.control import ControlRoutes
-from heratio_doi_pipelines.datacite.emulator.dois import DoiRoutes
-from heratio_doi_pipelines.datacite.emulator.events import EventRoutes
-from heratio_doi_pipelines.datacite.emulator.faults import Fault
-from heratio_doi_pipelines.datacite.emulator.reports import ReportRoutes
-from heratio_doi_pipelines.datacite.emulator.responses import NOT_FOUND, error_response
-from heratio_doi_pipelines.datacite.emulator.throttle import RollingWindowLimiter
+from heratio_doi_pipelines.devtools.emulator.config import EmulatorConfig
+from heratio_doi_pipelines.devtools.emulator.context import EmulatorContext
+from heratio_doi_pipelines.devtools.emulator.control import ControlRoutes
+from heratio_doi_pipelines.devtools.emulator.dois import DoiRoutes
+from heratio_doi_pipelines.devtools.emulator.events import EventRoutes
+from heratio_doi_pipelines.devtools.emulator.faults import Fault
+from heratio_doi_pipelines.devtools.emulator.reports import ReportRoutes
+from heratio_doi_pipelines.devtools.emulator.responses import NOT_FOUND, error_response
+from heratio_doi_pipelines.devtools.emulator.throttle import RollingWindowLimiter
 
 logger = logging.getLogger(__name__)
 

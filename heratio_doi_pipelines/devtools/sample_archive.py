@@ -37,8 +37,8 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables as t
 from heratio_doi_pipelines.catalogue import constants as c
-from heratio_doi_pipelines.catalogue import sample_vocabulary as v
 from heratio_doi_pipelines.catalogue.php_serial import php_serialize_strings
+from heratio_doi_pipelines.devtools import sample_vocabulary as v
 from heratio_doi_pipelines.store import tables as ahg
 
 DEFAULT_BASE_TIME = datetime(2024, 6, 1, 9, 0, 0)

@@ -7,16 +7,16 @@ from typing import Any
 
 from starlette.requests import Request
 
-from heratio_doi_pipelines.datacite.emulator.auth import Caller, identify
-from heratio_doi_pipelines.datacite.emulator.config import (
+from heratio_doi_pipelines.devtools.emulator.auth import Caller, identify
+from heratio_doi_pipelines.devtools.emulator.config import (
     REPORT_MODES,
     EmulatorConfig,
     parse_rate_limit,
 )
-from heratio_doi_pipelines.datacite.emulator.faults import FaultPlan
-from heratio_doi_pipelines.datacite.emulator.stats import EmulatorStats
-from heratio_doi_pipelines.datacite.emulator.store import EmulatorState
-from heratio_doi_pipelines.datacite.emulator.throttle import RollingWindowLimiter, WindowPeak
+from heratio_doi_pipelines.devtools.emulator.faults import FaultPlan
+from heratio_doi_pipelines.devtools.emulator.stats import EmulatorStats
+from heratio_doi_pipelines.devtools.emulator.store import EmulatorState
+from heratio_doi_pipelines.devtools.emulator.throttle import RollingWindowLimiter, WindowPeak
 
 DEFAULT_STATS_WINDOW_SECONDS = 1.0
 

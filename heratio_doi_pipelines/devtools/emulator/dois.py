@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from heratio_doi_pipelines.datacite.emulator import doi_metadata
-from heratio_doi_pipelines.datacite.emulator.auth import Caller
-from heratio_doi_pipelines.datacite.emulator.context import EmulatorContext
-from heratio_doi_pipelines.datacite.emulator.responses import (
+from heratio_doi_pipelines.devtools.emulator import doi_metadata
+from heratio_doi_pipelines.devtools.emulator.auth import Caller
+from heratio_doi_pipelines.devtools.emulator.context import EmulatorContext
+from heratio_doi_pipelines.devtools.emulator.responses import (
     BAD_CREDENTIALS,
     METHOD_NOT_ALLOWED,
     NO_PAYLOAD,
@@ -29,7 +29,7 @@ from heratio_doi_pipelines.datacite.emulator.responses import (
     parse_json,
     validation_response,
 )
-from heratio_doi_pipelines.datacite.emulator.store import DoiRecord, utc_now
+from heratio_doi_pipelines.devtools.emulator.store import DoiRecord, utc_now
 
 # event → {from state: to state}; anything else is silently ignored, as DataCite does.
 TRANSITIONS: dict[str, dict[str, str]] = {

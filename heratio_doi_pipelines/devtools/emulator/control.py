@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from heratio_doi_pipelines.datacite.emulator.context import EmulatorContext
-from heratio_doi_pipelines.datacite.emulator.faults import faults_from_json
-from heratio_doi_pipelines.datacite.emulator.responses import parse_json
+from heratio_doi_pipelines.devtools.emulator.context import EmulatorContext
+from heratio_doi_pipelines.devtools.emulator.faults import faults_from_json
+from heratio_doi_pipelines.devtools.emulator.responses import parse_json
 
 RESET_PARTS = ("dois", "events", "reports", "stats", "faults", "settings")
 
