@@ -39,6 +39,12 @@ from heratio_doi_pipelines.catalogue import atom_tables as t
 from heratio_doi_pipelines.catalogue import constants as c
 from heratio_doi_pipelines.catalogue.php_serial import php_serialize_strings
 from heratio_doi_pipelines.devtools import sample_vocabulary as v
+from heratio_doi_pipelines.metadata.identifiers import (
+    CROCKFORD_BASE32,
+    ROR_SCHEME_URI,
+    iso7064_mod11_2,
+    ror_check_digits,
+)
 from heratio_doi_pipelines.store import tables as ahg
 
 DEFAULT_BASE_TIME = datetime(2024, 6, 1, 9, 0, 0)
@@ -164,38 +170,23 @@ class SampleSummary:
 # -- identifiers with check digits -----------------------------------------------------------
 
 
-def _mod11_2(digits: str) -> str:
-    """ISO 7064 MOD 11-2 check character (ORCID and ISNI)."""
-    total = 0
-    for digit in digits:
-        total = (total + int(digit)) * 2
-    check = (12 - total % 11) % 11
-    return "X" if check == 10 else str(check)
-
-
 def make_orcid(rng: random.Random) -> str:
     """A checksum-valid ORCID in the 0000-0002 block ORCID issues from."""
     base = "00000002" + "".join(str(rng.randrange(10)) for _ in range(7))
-    full = base + _mod11_2(base)
+    full = base + iso7064_mod11_2(base)
     return "-".join(full[i : i + 4] for i in range(0, 16, 4))
 
 
 def make_isni(rng: random.Random) -> str:
     base = "00000001" + "".join(str(rng.randrange(10)) for _ in range(7))
-    full = base + _mod11_2(base)
+    full = base + iso7064_mod11_2(base)
     return " ".join(full[i : i + 4] for i in range(0, 16, 4))
 
 
-_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-
-
 def make_ror(rng: random.Random) -> str:
-    """A ROR id with a valid ISO 7064 MOD 97-10 checksum: ``0`` + 6 base32 chars + 2 digits."""
-    body = "0" + "".join(rng.choice(_CROCKFORD) for _ in range(6))
-    number = 0
-    for char in body:
-        number = number * 32 + _CROCKFORD.index(char)
-    return f"https://ror.org/{body}{98 - (number * 100) % 97:02d}"
+    """A ROR id with valid check digits: ``0`` + 6 base32 chars + 2 digits."""
+    body = "0" + "".join(rng.choice(CROCKFORD_BASE32) for _ in range(6))
+    return f"{ROR_SCHEME_URI}/{body}{ror_check_digits(body)}"
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

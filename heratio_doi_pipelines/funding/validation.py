@@ -6,7 +6,7 @@ its line number and one plain reason, so the operator can fix the file and impor
 Identifier rules (DataCite ``funderIdentifierType``):
 
 - ``ROR``: ``https://ror.org/`` + ``0`` + 6 characters of Crockford base32 (no i, l, o, u) + a
-  2-digit checksum (ISO/IEC 7064 mod 97-10 over the 6 characters); stored as the full URL;
+  2-digit checksum (see ``metadata.identifiers``); stored as the full URL;
 - ``ISNI``: 16 characters whose last is the ISO 7064 check character; stored compact;
 - ``Crossref Funder ID``: a DOI under ``10.13039/``; stored as ``https://doi.org/10.13039/...``;
 - ``GRID``: ``grid.<digits>.<check>``; ``Other``: any text.
@@ -16,26 +16,22 @@ Identifier rules (DataCite ``funderIdentifierType``):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import idutils
-
 from heratio_doi_pipelines.metadata.identifiers import (
+    CROSSREF_FUNDER_PREFIX,
     normalize_crossref_funder,
     normalize_doi,
     normalize_grid,
     normalize_isni,
+    normalize_ror,
+    ror_error,
 )
 
 FUNDER_IDENTIFIER_TYPES = ("ROR", "ISNI", "Crossref Funder ID", "GRID", "Other")
-CROSSREF_FUNDER_PREFIX = "10.13039/"
 MAX_LENGTHS = {"funder_name": 255, "funder_identifier": 255, "award_number": 255}
 MAX_TEXT = {"award_uri": 1024, "award_title": 1024}
-
-_ROR_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-_ROR = re.compile(r"^(?:https?://)?(?:ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6}[0-9]{2})$")
 
 
 @dataclass(frozen=True)
@@ -66,27 +62,18 @@ class RowError(ValueError):
     """The reason a row is rejected."""
 
 
-def ror_checksum_ok(ror_id: str) -> bool:
-    """ROR's 2-digit checksum: ``98 - (n * 100 mod 97)`` of the 6 base32 characters."""
-    number = 0
-    for char in ror_id[1:7]:
-        number = number * 32 + _ROR_ALPHABET.index(char)
-    return f"{98 - (number * 100) % 97:02d}" == ror_id[7:9]
-
-
 def normalize_ror_strict(value: str) -> str:
     """``https://ror.org/0xxxxxxNN`` or ``RowError`` (format and checksum both checked)."""
-    text = value.strip().lower()
-    match = _ROR.match(text)
-    if not match or not idutils.is_ror(text):
+    reason = ror_error(value)
+    if reason == "its checksum does not match":
+        raise RowError(f"funder_identifier {value!r} is not a ROR id: {reason}")
+    ror = normalize_ror(value)
+    if reason or not ror:
         raise RowError(
             f"funder_identifier {value!r} is not a ROR id "
             "(https://ror.org/ + 0 + 6 base32 characters + 2-digit checksum)"
         )
-    ror_id = match.group(1)
-    if not ror_checksum_ok(ror_id):
-        raise RowError(f"funder_identifier {value!r} is not a ROR id: its checksum does not match")
-    return f"https://ror.org/{ror_id}"
+    return ror
 
 
 def normalize_identifier(kind: str, value: str) -> str:
@@ -105,10 +92,10 @@ def normalize_identifier(kind: str, value: str) -> str:
         doi = normalize_doi(value)
         if not doi:
             raise RowError(f"funder_identifier {value!r} is not a DOI (Crossref Funder ID)")
-        if not doi.startswith(CROSSREF_FUNDER_PREFIX):
+        if not doi.startswith(CROSSREF_FUNDER_PREFIX + "/"):
             raise RowError(
                 f"funder_identifier {value!r} is not a Crossref Funder ID: "
-                f"it must be a DOI under {CROSSREF_FUNDER_PREFIX}"
+                f"it must be a DOI under {CROSSREF_FUNDER_PREFIX}/"
             )
         return normalize_crossref_funder(doi) or f"https://doi.org/{doi}"
     if kind == "GRID":
