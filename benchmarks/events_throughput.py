@@ -30,8 +30,12 @@ from heratio_doi_pipelines.catalogue import atom_tables as atom
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.devtools.emulator import DEFAULT_BEARER_TOKEN
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
-from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
-from heratio_doi_pipelines.events.access_logs import parse_access_log
+from heratio_doi_pipelines.devtools.sample_logs import (
+    HUMAN_AGENTS,
+    ROBOT_AGENTS,
+    generate_access_log,
+)
+from heratio_doi_pipelines.events.access_logs import ROBOTS_LIST_VERSION, parse_access_log
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.flush import flush_events
 from heratio_doi_pipelines.events.targets import load_usage_map
@@ -153,7 +157,14 @@ def main() -> None:
         engine.dispose()
     print(
         json.dumps(
-            {"lines_per_s": round(lines_per_s), "events_submitted": report.sent, "lines": s.lines}
+            {
+                "lines_per_s": round(lines_per_s),
+                "events_submitted": report.sent,
+                "lines": s.lines,
+                "robot_hits": s.bots,
+                "user_agents": len(HUMAN_AGENTS) + len(ROBOT_AGENTS),
+                "counter_robots_version": ROBOTS_LIST_VERSION,
+            }
         )
     )
 

@@ -16,27 +16,86 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+_DESKTOPS = (
+    "Windows NT 10.0; Win64; x64",
+    "Macintosh; Intel Mac OS X 10_15_7",
+    "X11; Linux x86_64",
+    "X11; Ubuntu; Linux x86_64",
+)
+_PHONES = ("Linux; Android 14; Pixel 8", "Linux; Android 13; SM-S918B", "Linux; Android 12; K")
+# Several hundred distinct browsers, as a catalogue's logs show them.
 HUMAN_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.4 Safari/605.1.15",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+    tuple(
+        f"Mozilla/5.0 ({os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36"
+        for os in _DESKTOPS
+        for v in range(100, 132)
+    )
+    + tuple(
+        f"Mozilla/5.0 ({os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Mobile "
+        "Safari/537.36"
+        for os in _PHONES
+        for v in range(110, 132)
+    )
+    + tuple(
+        f"Mozilla/5.0 ({os}; rv:{v}.0) Gecko/20100101 Firefox/{v}.0"
+        for os in _DESKTOPS
+        for v in range(100, 134)
+    )
+    + tuple(
+        f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{v}.0.0.0 Safari/537.36 Edg/{v}.0.0.0"
+        for v in range(100, 132)
+    )
+    + tuple(
+        f"Mozilla/5.0 (iPhone; CPU iPhone OS {v}_{m} like Mac OS X) AppleWebKit/605.1.15 "
+        f"(KHTML, like Gecko) Version/{v}.{m} Mobile/15E148 Safari/604.1"
+        for v in range(15, 19)
+        for m in range(0, 6)
+    )
 )
-ROBOT_AGENTS = (
-    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-    "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
-    "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
-    "curl/8.5.0",
-    "Wget/1.21.4",
-    "python-requests/2.32.3",
-    "Scrapy/2.11.1 (+https://scrapy.org)",
-    "-",
+# Robots and machines of COUNTER's lists, in several versions each: crawlers, archivers,
+# AI crawlers, monitors, HTTP libraries and command-line tools, and the empty agent.
+_ROBOT_TEMPLATES = (
+    "Mozilla/5.0 (compatible; Googlebot/2.{v}; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.{v}; +http://www.bing.com/bingbot.htm)",
+    "Mozilla/5.0 (compatible; YandexBot/3.{v}; +http://yandex.com/bots)",
+    "Mozilla/5.0 (compatible; SemrushBot/7~bl{v}; +http://www.semrush.com/bot.html)",
+    "Mozilla/5.0 (compatible; AhrefsBot/7.{v}; +http://ahrefs.com/robot/)",
+    "Mozilla/5.0 (compatible; MJ12bot/v1.4.{v}; http://mj12bot.com/)",
+    "Mozilla/5.0 (compatible; PetalBot/{v};+https://webmaster.petalsearch.com/site/petalbot)",
+    "Mozilla/5.0 (compatible; DotBot/1.{v}; +https://opensiteexplorer.org/dotbot)",
+    "Mozilla/5.0 (compatible; Baiduspider/2.{v}; +http://www.baidu.com/search/spider.html)",
+    "Mozilla/5.0 (compatible; SeznamBot/4.{v}; "
+    "+https://o-seznam.cz/napoveda/vyhledavani/en/seznambot-crawler/)",
+    "Mozilla/5.0 (compatible; DuckDuckBot-Https/1.{v}; https://duckduckgo.com/duckduckbot)",
+    "Mozilla/5.0 (compatible; Amazonbot/0.{v}; +https://developer.amazon.com/amazonbot)",
+    "Mozilla/5.0 (compatible; BLEXBot/1.{v}; +http://webmeup-crawler.com/)",
+    "Mozilla/5.0 (compatible; Qwantify/1.{v}; +https://www.qwant.com/)",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.{v}; "
+    "+https://openai.com/gptbot)",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.{v}; "
+    "+claudebot@anthropic.com)",
+    "CCBot/2.{v} (https://commoncrawl.org/faq/)",
+    "Mozilla/5.0 (compatible; Bytespider/{v}; spider-feedback@bytedance.com)",
+    "Mozilla/5.0 (compatible; archive.org_bot/{v} +http://www.archive.org/details/archive.org_bot)",
+    "ia_archiver/{v} (+http://www.alexa.com/site/help/webmasters)",
+    "Sogou web spider/4.{v}(+http://www.sogou.com/docs/help/webmasters.htm#07)",
+    "facebookexternalhit/1.{v} (+http://www.facebook.com/externalhit_uatext.php)",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "HeadlessChrome/12{v}.0.0.0 Safari/537.36",
+    "Pingdom.com_bot_version_1.{v}_(http://www.pingdom.com/)",
+    "UptimeRobot/2.{v}",
+    "Go-http-client/1.{v}",
+    "axios/1.6.{v}",
+    "okhttp/4.12.{v}",
+    "python-requests/2.3{v}.0",
+    "python-urllib/3.1{v}",
+    "libwww-perl/6.7{v}",
+    "curl/8.{v}.0",
+    "Wget/1.21.{v}",
+    "Scrapy/2.11.{v} (+https://scrapy.org)",
 )
+ROBOT_AGENTS = tuple(t.format(v=v) for t in _ROBOT_TEMPLATES for v in range(6)) + ("-",)
 STATIC_PATHS = (
     "/favicon.ico",
     "/robots.txt",

@@ -7,9 +7,8 @@ that is not a robot. Hits then go through the COUNTER aggregation (double-click 
 unique sessions) into daily totals per DOI, which replace the log's earlier contribution
 (see ``usage``): re-running over the same logs changes nothing.
 
-Robots (after COUNTER's robots list, reduced to the substrings that catch nearly all real
-traffic): any user agent containing one of ``ROBOT_SUBSTRINGS`` (case-insensitive), or an
-empty one (``-``), is skipped and counted as ``bots``.
+Robots: a user agent on COUNTER's robots or machines list (the ``counter-robots`` package,
+version ``ROBOTS_LIST_VERSION``), or an empty one (``-``), is skipped and counted as ``bots``.
 
 Speed: one compiled regular expression on undecoded bytes per line, dictionary lookups for
 paths, cached robot decisions per user agent and cached day arithmetic for timestamps; only
@@ -30,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import counter_robots
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.events.aggregate import DailyUsage, UsageAggregator, UsageKey
@@ -39,47 +39,14 @@ from heratio_doi_pipelines.events.targets import UsageMap, load_usage_map
 from heratio_doi_pipelines.events.usage import refresh_usage_events, replace_contributions
 from heratio_doi_pipelines.store.schema import require_tables
 
-ROBOT_SUBSTRINGS = (
-    "bot",
-    "crawler",
-    "crawl",
-    "spider",
-    "slurp",
-    "curl",
-    "wget",
-    "python-requests",
-    "python-urllib",
-    "aiohttp",
-    "httpx",
-    "go-http-client",
-    "java/",
-    "okhttp",
-    "apache-httpclient",
-    "libwww",
-    "lwp-",
-    "scrapy",
-    "httrack",
-    "heritrix",
-    "nutch",
-    "archiver",
-    "headless",
-    "phantomjs",
-    "lighthouse",
-    "pingdom",
-    "uptime",
-    "monitor",
-    "facebookexternalhit",
-    "mediapartners",
-    "feedfetcher",
-    "preview",
-    "zgrab",
-    "masscan",
-    "semrush",
-    "ahrefs",
-)
-_ROBOT = re.compile(
-    b"|".join(re.escape(s.encode()) for s in ROBOT_SUBSTRINGS) + rb"|^-?$", re.IGNORECASE
-)
+ROBOTS_LIST_VERSION = counter_robots.__version__
+
+
+def is_robot_agent(agent: bytes) -> bool:
+    """True for COUNTER's robots and machines (the COUNTER-Robots lists), and for no agent."""
+    text = agent.decode("utf-8", "replace").strip()
+    return text in ("", "-") or counter_robots.is_robot_or_machine(text)
+
 
 # host ident user [time] "request" status bytes "referer" "user agent"
 _LINE = re.compile(
@@ -211,7 +178,6 @@ def parse_lines(
     agg = aggregator or UsageAggregator()
     add = agg.add_hit
     match = _LINE.match
-    robot = _ROBOT.search
     views_get = usage_map.views.get
     downloads_get = usage_map.downloads.get
     minute_epoch = _Minutes().epoch
@@ -254,7 +220,7 @@ def parse_lines(
         if is_robot is None:
             if len(robots) > _ROBOT_CACHE_MAX:
                 robots.clear()
-            is_robot = robots[agent] = robot(agent) is not None
+            is_robot = robots[agent] = is_robot_agent(agent)
         if is_robot:
             bots += 1
             continue

@@ -213,3 +213,34 @@ def test_a_grown_log_replaces_its_counts_and_other_logs_add_up(
     backfill_metrics(archive, archive, [other])
     combined = _totals(archive)
     assert sum(combined.values()) > sum(after.values())
+
+
+def test_robots_follow_counters_lists_not_substrings() -> None:
+    """COUNTER's robots and machines lists decide, including agents without "bot" in them."""
+    from heratio_doi_pipelines.events.access_logs import ROBOTS_LIST_VERSION, is_robot_agent
+
+    assert ROBOTS_LIST_VERSION
+    for agent in (
+        "Mozilla/5.0 (compatible; Qwantify/1.0; +https://www.qwant.com/)",
+        "Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)",
+        "ia_archiver (+http://www.alexa.com/site/help/webmasters)",
+        "axios/1.6.8",
+        "-",
+        "",
+    ):
+        assert is_robot_agent(agent.encode()), agent
+    for agent in (ALICE, BOB, CAROL, "Zotero/6.0"):
+        assert not is_robot_agent(agent.encode()), agent
+
+
+def test_sample_logs_spread_user_agents_like_real_traffic(tmp_path: Path) -> None:
+    from heratio_doi_pipelines.devtools.sample_logs import HUMAN_AGENTS, ROBOT_AGENTS
+    from heratio_doi_pipelines.events.access_logs import is_robot_agent
+
+    assert len(set(HUMAN_AGENTS)) >= 300 and len(set(ROBOT_AGENTS)) >= 150
+    assert all(is_robot_agent(a.encode()) for a in ROBOT_AGENTS)
+    assert not any(is_robot_agent(a.encode()) for a in HUMAN_AGENTS)
+    log = tmp_path / "access.log"
+    generate_access_log(log, ["/a", "/b"], lines=20_000, seed=3, clients=600)
+    agents = {line.rsplit('"', 2)[-2] for line in log.read_text().splitlines() if '"' in line}
+    assert len(agents) >= 200
