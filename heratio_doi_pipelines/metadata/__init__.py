@@ -6,7 +6,6 @@ The normalisation rules are listed in the docstrings of ``mapping`` (block by bl
 ``text``, ``dates``, ``identifiers``, ``language``, ``geo``, ``funding`` and ``context``.
 """
 
-from heratio_doi_pipelines.metadata.batch import PayloadBatch, build_payloads, write_rejections_csv
 from heratio_doi_pipelines.metadata.context import (
     DEFAULT_SUFFIX_PATTERN,
     MetadataConfigError,
@@ -19,10 +18,15 @@ from heratio_doi_pipelines.metadata.kernel_xml import from_xml, to_xml
 from heratio_doi_pipelines.metadata.mapping import BuildResult, build_attributes
 from heratio_doi_pipelines.metadata.payload import (
     Payload,
+    PayloadBatch,
+    PayloadSummary,
+    RejectionReport,
     build_payload,
+    build_payloads,
     doi_for_record,
     payload_for_send,
     payload_hash,
+    write_rejections_csv,
 )
 from heratio_doi_pipelines.metadata.validation import kernel_schema, validate_xml
 
@@ -33,6 +37,8 @@ __all__ = [
     "MetadataContext",
     "Payload",
     "PayloadBatch",
+    "PayloadSummary",
+    "RejectionReport",
     "build_attributes",
     "build_payload",
     "build_payloads",

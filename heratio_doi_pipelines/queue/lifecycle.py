@@ -44,6 +44,7 @@ from heratio_doi_pipelines.queue.actions import (
 )
 from heratio_doi_pipelines.queue.backoff import next_attempt_at
 from heratio_doi_pipelines.queue.claim import ClaimedItem
+from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.dois import (
     DoiRow,
@@ -52,7 +53,6 @@ from heratio_doi_pipelines.store.dois import (
     update_doi,
     write_log,
 )
-from heratio_doi_pipelines.store.payloads import source_fingerprint, stored_payload
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 EVENT_FOR_STATE: dict[str, str | None] = {
@@ -275,9 +275,9 @@ class ItemRunner:
         settings are unchanged, else a freshly built (and validated) one."""
         try:
             context = context_from_settings(self.settings, year=self.now().year)
-            fingerprint = source_fingerprint(record, context)
+            source = source_hash(record, context)
             with self.engine.connect() as conn:
-                payload = stored_payload(conn, record.id, fingerprint)
+                payload = cached_payloads(conn, {record.id: source}).get(record.id)
             if payload is None or (doi is not None and not same_doi(payload.doi, doi)):
                 payload = build_payload(record, context, doi)
         except ValueError as exc:  # prefix or suffix pattern: a configuration error

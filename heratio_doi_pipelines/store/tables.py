@@ -307,7 +307,8 @@ heratio_doi_usage_report = sa.Table(
 USAGE_TABLES = ("heratio_doi_usage_count", "heratio_doi_usage_report")
 
 # pipeline: the last validated metadata payload per record (``doi_metadata_payloads``), with
-# a fingerprint of the record and settings it was built from, so the mint and update steps
+# the hash of the record and settings it was built from (``source_fingerprint``, see
+# ``queue.payload_cache``), so the mint and update steps
 # send exactly what was validated while the record is unchanged.
 heratio_doi_payload = sa.Table(
     "heratio_doi_payload",

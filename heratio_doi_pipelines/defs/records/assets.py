@@ -5,11 +5,11 @@ import pandas as pd
 from pydantic import Field
 
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
-from heratio_doi_pipelines.metadata import PayloadBatch
+from heratio_doi_pipelines.metadata import PayloadSummary
 from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import MINT
 from heratio_doi_pipelines.queue.enqueue import BATCH_MINT_CAP, enqueue_mint_batch, open_items
-from heratio_doi_pipelines.queue.payloads import (
+from heratio_doi_pipelines.queue.payload_cache import (
     build_and_store_payloads,
     preflight_report,
     queued_record_ids,
@@ -65,16 +65,16 @@ def pending_records(
     )
 
 
-def _payload_metadata(batch: PayloadBatch) -> dict[str, dg.MetadataValue]:
+def _payload_metadata(batch: PayloadSummary) -> dict[str, dg.MetadataValue]:
     metadata: dict[str, dg.MetadataValue] = {
         name: dg.MetadataValue.int(value) for name, value in batch.counts().items()
     }
     rows = [
         {"record": p.record_id, "doi": p.doi, "result": "rejected", "reasons": "; ".join(p.errors)}
-        for p in batch.rejected[:20]
+        for p in batch.rejected
     ] + [
         {"record": p.record_id, "doi": p.doi, "result": "warned", "reasons": "; ".join(p.warnings)}
-        for p in batch.warned[:10]
+        for p in batch.warned
     ]
     if rows:
         frame = pd.DataFrame(rows)
