@@ -77,7 +77,7 @@ def _row(payload: Payload, source: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _payload(row: Mapping[str, Any]) -> Payload:
+def _payload(row: sa.RowMapping) -> Payload:
     return Payload(
         record_id=row["information_object_id"],
         doi=row["doi"],
