@@ -89,7 +89,10 @@ def test_one_month_partition(archive: Archive, resources, this_month: date, tmp_
     assert len(combined) == 24 and combined["month"].iloc[-1] == this_month.isoformat()[:7]
     assert combined["minted"].tolist()[-2:] == [3, 1]
     assert Path(meta["chart"].value).read_bytes().startswith(b"\x89PNG")
-    assert "| month" in meta["preview"].value
+    preview = meta["preview"]
+    assert [c.name for c in preview.schema.columns] == ["month", "minted", "updated"]
+    by_month = {r.data["month"]: r.data for r in preview.records}
+    assert by_month == {row["month"]: row for row in combined.to_dict("records")}
     assert Path(meta["combined_csv"].value).parent == tmp_path / "reports"
 
 
@@ -163,7 +166,7 @@ def test_repository_report_and_dashboard(archive: Archive, resources, this_month
     assert isinstance(board["total"], dg.IntMetadataValue)
     counts = {name: board[name].value for name in ("total", "findable", "registered", "pending")}
     assert counts == {"total": 4, "findable": 3, "registered": 1, "pending": 1}
-    assert "Item 13" in board["recent_dois"].value
+    assert "Item 13" in [r.data["title"] for r in board["recent_dois"].records]
 
 
 def test_queue_check_warns_on_stuck_and_failed(archive: Archive, resources) -> None:

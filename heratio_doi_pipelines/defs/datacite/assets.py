@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.notify import (
     NotifierReport,
     notification_settings,
@@ -95,7 +96,7 @@ def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
                 for o in report.outcomes[:50]
             ]
         )
-        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+        metadata["preview"] = table(frame)
     return metadata
 
 
@@ -196,5 +197,5 @@ def datacite_drift_report(
         metadata[f"drift_{kind}"] = dg.MetadataValue.int(count)
     if report.drift:
         frame = pd.DataFrame([d.__dict__ for d in report.drift[:50]])
-        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+        metadata["preview"] = table(frame)
     return dg.MaterializeResult(metadata=metadata)

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from heratio_doi_pipelines.defs.datacite.assets import DATACITE_RETRY_POLICY
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.events.access_logs import backfill_metrics
 from heratio_doi_pipelines.events.config import resolve_events_config
 from heratio_doi_pipelines.events.flush import flush_events
@@ -22,10 +23,6 @@ USAGE_MONTHS = dg.MonthlyPartitionsDefinition(start_date="2024-11-01")
 GROUP = "events"
 OWNERS = ["team:digital-preservation"]
 PREVIEW_ROWS = 20
-
-
-def _markdown(frame: pd.DataFrame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.to_markdown(index=False) if len(frame) else "_no rows_")
 
 
 class EventFlushConfig(dg.Config):
@@ -78,7 +75,7 @@ def datacite_events(
     for row in status.rows():
         for state in STATES:
             metadata[f"{row['kind']}_{state}"] = dg.MetadataValue.int(int(str(row[state])))
-    metadata["by_kind"] = _markdown(pd.DataFrame(status.rows()))
+    metadata["by_kind"] = table(pd.DataFrame(status.rows()))
     if report.stopped:
         raise dg.Failure(description=report.stopped, metadata=metadata, allow_retries=False)
     return dg.MaterializeResult(metadata=metadata)
@@ -147,7 +144,7 @@ def backfilled_usage(
             "events_changed": dg.MetadataValue.int(report.events.updated),
             "events_unchanged": dg.MetadataValue.int(report.events.unchanged),
             "lines_per_s": dg.MetadataValue.float(round(report.lines_per_second, 1)),
-            "files": _markdown(files),
+            "files": table(files),
         }
     )
 
@@ -186,7 +183,7 @@ def funding_references(
             "unchanged": dg.MetadataValue.int(report.unchanged),
             "rejected": dg.MetadataValue.int(len(report.rejected)),
             "queued_for_update": dg.MetadataValue.int(len(report.queued)),
-            "rejections": _markdown(rejections),
+            "rejections": table(rejections),
         }
     )
 

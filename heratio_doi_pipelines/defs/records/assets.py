@@ -5,6 +5,7 @@ import pandas as pd
 from pydantic import Field
 
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.metadata import PayloadSummary
 from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import MINT
@@ -79,7 +80,7 @@ def _payload_metadata(batch: PayloadSummary) -> dict[str, dg.MetadataValue]:
     if rows:
         frame = pd.DataFrame(rows)
         frame["reasons"] = frame["reasons"].str.slice(0, 200)
-        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+        metadata["preview"] = table(frame)
     return metadata
 
 

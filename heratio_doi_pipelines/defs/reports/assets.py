@@ -9,11 +9,11 @@ import warnings
 from datetime import date
 
 import dagster as dg
-import pandas as pd
 
 from heratio_doi_pipelines.defs.reports.checks import queue_health_result, queue_health_spec
 from heratio_doi_pipelines.defs.reports.resources import ReportsFolder
 from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.reports.by_repository import STATE_COLUMNS
 from heratio_doi_pipelines.reports.dashboard import dashboard
 from heratio_doi_pipelines.reports.export import (
@@ -32,10 +32,6 @@ ERROR_PREVIEW_CHARS = 120
 GROUP = "reports"
 OWNERS = ["team:digital-preservation"]
 TAGS = {"heratio/area": "reports"}
-
-
-def _markdown(frame: pd.DataFrame) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.to_markdown(index=False) if len(frame) else "_no rows_")
 
 
 # BackfillPolicy is flagged beta in Dagster 1.13; the single-run backfill it gives is what a
@@ -74,7 +70,7 @@ with warnings.catch_warnings():
             "combined_csv": dg.MetadataValue.path(str(files.combined_csv)),
             "combined_rows": dg.MetadataValue.int(len(files.combined)),
             "chart": dg.MetadataValue.path(str(files.chart_png)),
-            "preview": _markdown(files.combined),
+            "preview": table(files.combined),
         }
         if len(files.partition_csvs) == 1:
             metadata["partition_csv"] = dg.MetadataValue.path(
@@ -107,7 +103,7 @@ def repository_doi_report(
         "repositories": dg.MetadataValue.int(int(frame["repository_id"].notna().sum())),
         "total": dg.MetadataValue.int(int(frame["total"].sum())),
         **{state: dg.MetadataValue.int(int(frame[state].sum())) for state in STATE_COLUMNS},
-        "preview": _markdown(frame.head(PREVIEW_ROWS)),
+        "preview": table(frame.head(PREVIEW_ROWS)),
     }
     return dg.MaterializeResult(metadata=metadata)
 
@@ -127,7 +123,7 @@ def doi_dashboard(heratio_db: HeratioDatabase) -> dg.MaterializeResult:
     metadata: dict[str, dg.MetadataValue] = {
         name: dg.MetadataValue.int(value) for name, value in view.counts.items()
     }
-    metadata["recent_dois"] = _markdown(view.recent_frame())
+    metadata["recent_dois"] = table(view.recent_frame())
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -156,5 +152,5 @@ def doi_queue_status(
     metadata["csv"] = dg.MetadataValue.path(str(result.open_items_csv))
     preview = status.open_items.head(PREVIEW_ROWS).copy()
     preview["last_error"] = preview["last_error"].str.slice(0, ERROR_PREVIEW_CHARS)
-    metadata["preview"] = _markdown(preview)
+    metadata["preview"] = table(preview)
     return dg.MaterializeResult(metadata=metadata, check_results=[queue_health_result(status)])

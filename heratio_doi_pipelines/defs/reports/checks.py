@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.reports.queue_status import QueueStatus
 
 QUEUE_HEALTH_CHECK = "no_stuck_or_failed_items"
@@ -30,7 +31,7 @@ def queue_health_result(status: QueueStatus) -> dg.AssetCheckResult:
     }
     if stuck:
         preview = status.stuck.head(STUCK_PREVIEW_ROWS)
-        metadata["stuck_preview"] = dg.MetadataValue.md(preview.to_markdown(index=False))
+        metadata["stuck_preview"] = table(preview)
     problems = []
     if stuck:
         problems.append(f"{stuck} item(s) stuck in processing past their lease")
