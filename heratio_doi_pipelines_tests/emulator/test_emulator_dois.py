@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from heratio_doi_pipelines.devtools.emulator import EmulatorHandle, doi_metadata
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 
 BAD_CREDENTIALS = {"errors": [{"status": "401", "title": "Bad credentials."}]}
 
@@ -355,7 +355,6 @@ def test_unusable_xml_is_422(emulator, api, body, xml, title_start):
 
 def test_schema_invalid_xml_is_refused_only_when_registering(emulator, api, body):
     """Checked against the Kernel-4 XSD the metadata package vendors, as DataCite validates."""
-    assert doi_metadata.kernel_schema() is not None
     invalid = KERNEL4_XML.replace("<publisher>", "<colour>blue</colour><publisher>")
     draft = put(api, emulator, "10.5072/xsd", body(xml=b64(invalid)))
     assert draft.status_code == 201
@@ -373,3 +372,11 @@ def test_heartbeat(emulator):
     response = requests.get(f"{emulator.url}/heartbeat")
     assert response.status_code == 200
     assert response.text == "OK"
+
+
+def test_attributes_no_xml_can_hold_are_422_not_a_crash(emulator, api, body):
+    """A draft may be incomplete, but not of a shape Kernel XML cannot express."""
+    response = put(api, emulator, "10.5072/shape", body(types="Text", dates=["2020"]))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["title"].startswith("Is invalid")

@@ -353,7 +353,11 @@ class DoiRoutes:
         if xml_sent is not None and not metadata:
             xml = str(xml_sent).strip()
         elif xml_sent is not None or metadata or existing is None or existing.xml is None:
-            xml = base64.b64encode(doi_metadata.render_kernel_xml(doi, merged)).decode("ascii")
+            try:
+                rendered = doi_metadata.render_kernel_xml(doi, merged)
+            except doi_metadata.XmlRejected as exc:
+                return validation_response([{"source": "data", "uid": uid, "title": str(exc)}])
+            xml = base64.b64encode(rendered).decode("ascii")
         else:
             xml = existing.xml
 
