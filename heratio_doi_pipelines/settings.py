@@ -74,7 +74,14 @@ SETTING_KEYS = {
     "doi_read_timeout_s": "read_timeout_s",
     "doi_events_per_minute": "events_per_minute",
     "doi_notify_digest": "notify_digest",
+    "doi_publisher_ror": "publisher_ror",
+    "doi_schema_version": "schema_version",
+    "doi_usage_report_release": "usage_report_release",
 }
+
+# ahg_settings keys a repository may override with ``<key>.<repository id>`` rows
+# (``doi_publisher_ror.12``): Heratio's ahg_doi_config has no column for them.
+REPOSITORY_SETTING_KEYS = ("doi_publisher_ror", "doi_schema_version")
 
 CONFIG_COLUMNS = {
     "datacite_repo_id": "repository_id",
@@ -114,6 +121,9 @@ class DoiSettings:
     events_per_minute: int = 60
     failure_notify: str = ""
     notify_digest: bool = True
+    publisher_ror: str = ""  # the publisher's ROR id, sent as publisherIdentifier
+    schema_version: str = "4.7"  # DataCite Metadata Schema version of the payloads
+    usage_report_release: str = "rd1"  # usage report format: rd1 or 5.1 (COUNTER R5.1)
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -194,6 +204,16 @@ def _settings_rows(conn: sa.Connection) -> dict[str, Any]:
     return {SETTING_KEYS[key]: value for key, value in rows}
 
 
+def _repository_setting_rows(conn: sa.Connection, repository_id: int) -> dict[str, Any]:
+    keys = {f"{key}.{repository_id}": SETTING_KEYS[key] for key in REPOSITORY_SETTING_KEYS}
+    rows = conn.execute(
+        sa.select(ahg_settings.c.setting_key, ahg_settings.c.setting_value).where(
+            ahg_settings.c.setting_key.in_(list(keys))
+        )
+    )
+    return {keys[key]: value for key, value in rows}
+
+
 def _config_row(conn: sa.Connection, repository_id: int | None) -> dict[str, Any] | None:
     cond = (
         ahg_doi_config.c.repository_id.is_(None)
@@ -251,8 +271,10 @@ class SettingsResolver:
             if repository_id is not None:
                 with self.engine.connect() as conn:
                     row = _config_row(conn, repository_id)
+                    scoped = _repository_setting_rows(conn, repository_id)
                 if row:
                     settings = _coerce(settings, row)
+                settings = _coerce(settings, scoped)
             self._cache[repository_id] = settings
         return self._cache[repository_id]
 

@@ -375,7 +375,7 @@ def _actor_identifiers_statement() -> sa.Select:
         sa.select(ident.c.actor_id, ident.c.identifier_type, ident.c.identifier_value, ident.c.uri)
         .where(
             _in_ids(ident.c.actor_id),
-            sa.func.lower(ident.c.identifier_type).in_(["orcid", "isni"]),
+            sa.func.lower(ident.c.identifier_type).in_(["orcid", "isni", "ror"]),
         )
         .order_by(ident.c.id)
     )
@@ -811,7 +811,7 @@ class BatchReader:
         creator_ids = sorted({a for actors in creation_actors.values() for a in actors})
         actors = self._actors(sorted(set(creator_ids) | set(repository_ids)))
         repositories = self._repositories(repository_ids) if repository_ids else {}
-        identifiers = self._actor_identifiers(creator_ids)
+        identifiers = self._actor_identifiers(sorted(set(creator_ids) | set(repository_ids)))
 
         cultures = sorted(
             {self.fallback} | {culture for i in ids if (culture := nodes[i].source_culture)}
@@ -846,6 +846,7 @@ class BatchReader:
                 entity_type_id=entity_type,
                 orcid=ids_of.get("orcid"),
                 isni=ids_of.get("isni"),
+                ror=ids_of.get("ror"),
             )
 
         held: dict[int, tuple[Actor, ...]] = {}  # frozen, so shared by a holder's descendants
@@ -939,6 +940,9 @@ class BatchReader:
                     funding=tuple(funding.get(record_id, ())),
                     parent_doi=parent_dois.get(node.parent_id) if node.parent_id else None,
                     exhibition_urls=tuple(exhibitions.get(record_id, ())),
+                    repository_ror=identifiers.get(repository_id, {}).get("ror")
+                    if repository_id
+                    else None,
                     updated_at=_timestamp_text(node.updated_at),
                 )
             )

@@ -17,6 +17,7 @@ class Actor:
     entity_type_id: int | None  # 131 corporate body, 132 person, 133 family
     orcid: str | None = None  # raw value from ahg_actor_identifier (not yet normalised)
     isni: str | None = None
+    ror: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,5 +96,6 @@ class CatalogueRecord:
     funding: tuple[Funding, ...] = ()
     parent_doi: str | None = None  # the parent description's DOI, when it has one
     exhibition_urls: tuple[str, ...] = ()
+    repository_ror: str | None = None  # the holding repository's ROR (ahg_actor_identifier), raw
     updated_at: str | None = None  # object.updated_at, ISO text
     extra: dict[str, str] = field(default_factory=dict, hash=False, compare=False)

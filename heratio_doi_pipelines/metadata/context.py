@@ -24,6 +24,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from heratio_doi_pipelines.metadata.schema_versions import (
+    DEFAULT_SCHEMA_VERSION,
+    UnknownSchemaVersion,
+    kernel_version,
+)
+
 DEFAULT_SUFFIX_PATTERN = "{repository_code}/{year}/{object_id}"
 NO_REPOSITORY_CODE = "r0"
 SUFFIX_PLACEHOLDERS = ("repository_code", "year", "object_id")
@@ -45,7 +51,9 @@ class MetadataContext:
     overrides ``publisher`` for a record's repository; ``register_drafts`` lets records still in
     draft in the catalogue be registered (not findable) instead of rejected; ``use_index_php``
     builds ``{base_url}/index.php/{slug}`` for AtoM sites without URL rewriting;
-    ``language_fallback`` is used when the record states no language.
+    ``language_fallback`` is used when the record states no language; ``publisher_ror`` (the
+    ``doi_publisher_ror`` setting) becomes the publisher's identifier; ``schema_version`` is
+    the DataCite schema the record is mapped and validated for.
     """
 
     prefix: str
@@ -59,6 +67,14 @@ class MetadataContext:
     use_index_php: bool = False
     xml_mode: bool = False
     language_fallback: str | None = None
+    publisher_ror: str = ""
+    schema_version: str = DEFAULT_SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        try:
+            kernel_version(self.schema_version)
+        except UnknownSchemaVersion as exc:
+            raise MetadataConfigError(str(exc)) from None
 
     def publisher_for(self, repository_id: int | None) -> str:
         if repository_id is not None and self.publisher_by_repository.get(repository_id):
@@ -156,6 +172,10 @@ class SettingsLike(Protocol):
     def register_drafts(self) -> bool: ...
     @property
     def xml_mode(self) -> bool: ...
+    @property
+    def publisher_ror(self) -> str: ...
+    @property
+    def schema_version(self) -> str: ...
 
 
 def context_from_settings(
@@ -171,6 +191,8 @@ def context_from_settings(
         "resource_type_general": settings.resource_type or "Text",
         "register_drafts": bool(settings.register_drafts),
         "xml_mode": bool(settings.xml_mode),
+        "publisher_ror": settings.publisher_ror or "",
+        "schema_version": settings.schema_version or DEFAULT_SCHEMA_VERSION,
     }
     values.update(overrides)
     return MetadataContext(**values)

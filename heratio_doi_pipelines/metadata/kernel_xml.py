@@ -1,8 +1,9 @@
 """DataCite JSON attributes <-> Kernel-4 XML (lxml), covering every Kernel 4.7 property.
 
 ``to_xml`` writes what DataCite's REST API would accept in the ``xml`` attribute (namespace
-``http://datacite.org/schema/kernel-4``, schemaLocation of the 4.7 XSD); ``from_xml`` reads
-a Kernel-4 document back into the JSON attribute model so DataCite's own example records can
+``http://datacite.org/schema/kernel-4``, schemaLocation of the chosen version's XSD);
+``from_xml`` reads a Kernel-4 document back into the JSON attribute model so DataCite's own
+example records can
 be round-tripped in tests. JSON spells ``schemeUri``/``awardUri``/``rightsUri``/``valueUri``
 where XML says ``schemeURI``/``awardURI``/``rightsURI``/``valueURI``; ``lang`` is ``xml:lang``.
 Text and attribute values go through the XML-illegal-character filter, so any attributes
@@ -16,12 +17,11 @@ from typing import Any
 
 from lxml import etree
 
+from heratio_doi_pipelines.metadata.schema_versions import NS, kernel_version, version_of_location
 from heratio_doi_pipelines.metadata.text import remove_illegal_chars
 
-NS = "http://datacite.org/schema/kernel-4"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-SCHEMA_LOCATION = f"{NS} http://schema.datacite.org/meta/kernel-4.7/metadata.xsd"
 _NSMAP = {None: NS, "xsi": XSI}
 _XSI_SCHEMA_LOCATION = f"{{{XSI}}}schemaLocation"
 
@@ -239,11 +239,12 @@ def _year(value: Any) -> str:
     return str(value).strip()
 
 
-def build_tree(attributes: dict[str, Any]) -> etree._Element:
-    """The Kernel-4 ``<resource>`` element for JSON:API attributes (not yet validated)."""
+def build_tree(attributes: dict[str, Any], version: str | None = None) -> etree._Element:
+    """The Kernel-4 ``<resource>`` element for JSON:API attributes (not yet validated), naming
+    the XSD of ``version`` (default 4.7) in its schemaLocation."""
     a = attributes
     root = etree.Element(_q("resource"), nsmap=_NSMAP)
-    root.set(_XSI_SCHEMA_LOCATION, SCHEMA_LOCATION)
+    root.set(_XSI_SCHEMA_LOCATION, kernel_version(version).schema_location)
     identifier = _sub(root, "identifier", a.get("doi", ""))
     identifier.set("identifierType", "DOI")
     _people(_sub(root, "creators"), a.get("creators") or [], "creator", full=True)
@@ -322,9 +323,9 @@ def serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def to_xml(attributes: dict[str, Any]) -> bytes:
+def to_xml(attributes: dict[str, Any], version: str | None = None) -> bytes:
     """Kernel-4 XML (UTF-8 bytes) for JSON:API attributes; ``url`` is never part of it."""
-    return serialize(build_tree(attributes))
+    return serialize(build_tree(attributes, version))
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -492,6 +493,11 @@ def _description_text(node: etree._Element) -> str:
             parts.append("\n")
         parts.append(child.tail or "")
     return "\n".join(line.strip() for line in "".join(parts).strip().split("\n"))
+
+
+def schema_version_of(xml: bytes | str) -> str | None:
+    """The schema version (``4.N``) a Kernel-4 document names in its xsi:schemaLocation."""
+    return version_of_location(parse_xml(xml).get(_XSI_SCHEMA_LOCATION))
 
 
 def from_xml(xml: bytes | str) -> dict[str, Any]:

@@ -20,13 +20,24 @@ Mapping and normalisation rules:
   life dates, is not taken as a given name); ORCID -> nameIdentifier
   ``https://orcid.org/XXXX-XXXX-XXXX-XXXX`` (scheme ``ORCID``, schemeUri ``https://orcid.org``),
   invalid ORCID (format or checksum) dropped with a warning; ISNI likewise (scheme ``ISNI``);
+  corporate bodies' ROR likewise (scheme ``ROR``, schemeUri ``https://ror.org``); when the
+  holding repository has a valid ROR in ``ahg_actor_identifier``, personal creators get it
+  as their affiliation (the repository's name, ``affiliationIdentifierScheme`` ``ROR``);
   nameless actors dropped with a warning; duplicates (same actor) dropped; none left -> the
   publisher as the single Organizational creator, with a warning.
-- publisher: the per-repository override, else the configured default; empty -> error.
+- publisher: the per-repository override, else the configured default; empty -> error; with a
+  ``doi_publisher_ror`` setting (global or per repository) the publisher is an object with
+  ``publisherIdentifier`` (``https://ror.org/...``), scheme ``ROR`` and schemeUri
+  ``https://ror.org``; an invalid ROR (format or checksum) is dropped with a warning.
 - publicationYear: earliest year of the creation (111) / publication (114) dates, else the
   configured year.
-- types: ``resourceTypeGeneral`` from configuration (case-insensitive match against the 4.7
-  list; unknown -> error), ``resourceType`` = level of description when known.
+- types: ``resourceTypeGeneral`` from configuration (case-insensitive match against the list
+  of the configured schema version; unknown -> error), ``resourceType`` = level of
+  description when known.
+- schema version (``doi_schema_version``, 4.7 by default): every controlled value (relation,
+  date, description, title, contributor, funder identifier and related identifier types) must
+  be in the chosen version's list; others are dropped with a warning, so a 4.5 payload has no
+  ``Other`` relation and no ``Coverage`` date.
 - dates: creation -> ``Created``, publication -> ``Issued``; see ``dates`` for the date rules;
   identical entries emitted once.
 - descriptions: scope and content -> ``Abstract``; archival history, acquisition -> ``Other``;
@@ -61,14 +72,17 @@ from heratio_doi_pipelines.metadata.geo import geo_locations
 from heratio_doi_pipelines.metadata.identifiers import (
     ISNI_SCHEME_URI,
     ORCID_SCHEME_URI,
+    ROR_SCHEME_URI,
     normalize_doi,
     normalize_isni,
     normalize_orcid,
+    normalize_ror,
     normalize_url,
+    ror_error,
 )
 from heratio_doi_pipelines.metadata.language import normalize_language
+from heratio_doi_pipelines.metadata.schema_versions import KernelVersion, kernel_version
 from heratio_doi_pipelines.metadata.text import clean_line, clean_paragraphs, remove_illegal_chars
-from heratio_doi_pipelines.metadata.vocabulary import RESOURCE_TYPES_GENERAL
 
 ENTITY_CORPORATE_BODY = 131
 ENTITY_PERSON = 132
@@ -119,11 +133,11 @@ def build_attributes(record: CatalogueRecord, ctx: MetadataContext, doi: str) ->
 
     publisher = clean_line(ctx.publisher_for(record.repository_id))
     if publisher:
-        attrs["publisher"] = publisher
+        attrs["publisher"] = _publisher(publisher, ctx.publisher_ror, warnings)
     else:
         errors.append("publisher: no publisher configured (default_publisher is empty)")
 
-    creators = _creators(record.creators, warnings)
+    creators = _creators(record.creators, warnings, _repository_affiliation(record, warnings))
     if not creators and publisher:
         warnings.append("creators: no creator on the record or its ancestors: publisher used")
         creators = [{"name": publisher, "nameType": "Organizational"}]
@@ -136,7 +150,8 @@ def build_attributes(record: CatalogueRecord, ctx: MetadataContext, doi: str) ->
     years = [y for d in dates if (y := earliest_year(d["date"])) is not None]
     attrs["publicationYear"] = min(years) if years else ctx.year
 
-    types = _types(record, ctx, errors)
+    kernel = kernel_version(ctx.schema_version)
+    types = _types(record, ctx, kernel, errors)
     if types:
         attrs["types"] = types
 
@@ -150,7 +165,84 @@ def build_attributes(record: CatalogueRecord, ctx: MetadataContext, doi: str) ->
     _put(attrs, "relatedIdentifiers", _related_identifiers(record, ctx, warnings))
     _put(attrs, "geoLocations", geo_locations(record.places, record.geolocation, warnings, errors))
     _put(attrs, "fundingReferences", funding_references(record.funding, warnings))
+    restrict_to_version(attrs, kernel, warnings)
     return BuildResult(attrs, warnings, errors, target_state)
+
+
+# (attribute list, key in each entry, controlled list of the XSD)
+_CONTROLLED_VALUES = (
+    ("titles", "titleType", "titleType"),
+    ("dates", "dateType", "dateType"),
+    ("descriptions", "descriptionType", "descriptionType"),
+    ("contributors", "contributorType", "contributorType"),
+    ("relatedIdentifiers", "relationType", "relationType"),
+    ("relatedIdentifiers", "relatedIdentifierType", "relatedIdentifierType"),
+    ("fundingReferences", "funderIdentifierType", "funderIdentifierType"),
+)
+
+
+def restrict_to_version(attrs: dict[str, Any], kernel: KernelVersion, warnings: list[str]) -> None:
+    """Drop list entries whose controlled value the schema version does not know (a warning
+    each), so one mapping serves every vendored version."""
+    for key, field_name, list_name in _CONTROLLED_VALUES:
+        entries = attrs.get(key)
+        if not entries:
+            continue
+        allowed = kernel.allowed(list_name)
+        kept = []
+        for entry in entries:
+            value = entry.get(field_name) if isinstance(entry, dict) else None
+            if value is None or value in allowed:
+                kept.append(entry)
+            else:
+                warnings.append(
+                    f"{key}: {field_name} {value!r} is not in DataCite schema "
+                    f"{kernel.version}: dropped"
+                )
+        if kept:
+            attrs[key] = kept
+        else:
+            del attrs[key]
+
+
+def _publisher(name: str, configured_ror: str, warnings: list[str]) -> str | dict[str, str]:
+    """The publisher name, or an object with its ROR when ``doi_publisher_ror`` is set."""
+    if not configured_ror.strip():
+        return name
+    ror = normalize_ror(configured_ror)
+    if not ror:
+        warnings.append(
+            f"publisher: doi_publisher_ror {clean_line(configured_ror)!r} is not a ROR id "
+            f"({ror_error(configured_ror)}): publisher sent without an identifier"
+        )
+        return name
+    return {
+        "name": name,
+        "publisherIdentifier": ror,
+        "publisherIdentifierScheme": "ROR",
+        "schemeUri": ROR_SCHEME_URI,
+    }
+
+
+def _repository_affiliation(record: CatalogueRecord, warnings: list[str]) -> dict[str, str] | None:
+    raw = record.repository_ror
+    if not raw or not raw.strip():
+        return None
+    ror = normalize_ror(raw)
+    name = clean_line(record.repository_name)
+    if not ror or not name:
+        reason = f"is not a ROR id ({ror_error(raw)})" if not ror else "has no name"
+        warnings.append(
+            f"creators: repository {record.repository_id} ROR {clean_line(raw)!r} {reason}: "
+            "no affiliation"
+        )
+        return None
+    return {
+        "name": name,
+        "affiliationIdentifier": ror,
+        "affiliationIdentifierScheme": "ROR",
+        "schemeUri": ROR_SCHEME_URI,
+    }
 
 
 def _put(attrs: dict[str, Any], key: str, values: list[Any]) -> None:
@@ -193,7 +285,9 @@ def _title(record: CatalogueRecord, lang: str | None, warnings: list[str]) -> di
     return entry
 
 
-def _creators(actors: tuple[Actor, ...], warnings: list[str]) -> list[dict[str, Any]]:
+def _creators(
+    actors: tuple[Actor, ...], warnings: list[str], affiliation: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[Any] = set()
     for actor in actors:
@@ -221,6 +315,8 @@ def _creators(actors: tuple[Actor, ...], warnings: list[str]) -> list[dict[str, 
         identifiers = _name_identifiers(actor, name, warnings)
         if identifiers:
             creator["nameIdentifiers"] = identifiers
+        if affiliation and creator.get("nameType") == "Personal":
+            creator["affiliation"] = [dict(affiliation)]
         out.append(creator)
     return out
 
@@ -267,6 +363,17 @@ def _name_identifiers(actor: Actor, name: str, warnings: list[str]) -> list[dict
                 f"creators: {name}: ISNI {clean_line(actor.isni)!r} is not a valid ISNI "
                 "(format or checksum): dropped"
             )
+    if actor.ror and actor.ror.strip() and actor.entity_type_id == ENTITY_CORPORATE_BODY:
+        ror = normalize_ror(actor.ror)
+        if ror:
+            out.append(
+                {"nameIdentifier": ror, "nameIdentifierScheme": "ROR", "schemeUri": ROR_SCHEME_URI}
+            )
+        else:
+            warnings.append(
+                f"creators: {name}: ROR {clean_line(actor.ror)!r} is not a ROR id "
+                f"({ror_error(actor.ror)}): dropped"
+            )
     return out
 
 
@@ -294,12 +401,16 @@ def _dates(record: CatalogueRecord, warnings: list[str]) -> list[dict[str, str]]
     return out
 
 
-def _types(record: CatalogueRecord, ctx: MetadataContext, errors: list[str]) -> dict[str, str]:
+def _types(
+    record: CatalogueRecord, ctx: MetadataContext, kernel: KernelVersion, errors: list[str]
+) -> dict[str, str]:
     configured = (ctx.resource_type_general or "").strip()
-    general = RESOURCE_TYPES_GENERAL.get(configured.casefold())
+    allowed = {value.casefold(): value for value in kernel.allowed("resourceType")}
+    general = allowed.get(configured.casefold())
     if not general:
         errors.append(
-            f"types: resourceTypeGeneral {configured!r} is not a DataCite 4.7 resource type"
+            f"types: resourceTypeGeneral {configured!r} is not a DataCite "
+            f"{kernel.version} resource type"
         )
         return {}
     types = {"resourceTypeGeneral": general}

@@ -1,7 +1,8 @@
 """The validated payload of a record (attributes, Kernel-4 XML, hash, warnings, errors), the
 payloads of a batch of records, and the archivists' rejection report.
 
-Every payload's XML is built and checked against the DataCite 4.7 XSD, whatever mode the
+Every payload's XML is built and checked against the XSD of the configured DataCite schema
+version (4.7 by default), whatever mode the
 repository submits in, so nothing invalid reaches DataCite. ``payload_hash`` is the SHA-256 of
 the canonical JSON of the attributes (sorted keys, no insignificant whitespace, UTF-8): equal
 metadata gives an equal hash across runs and machines, so an update can be skipped when the
@@ -81,14 +82,14 @@ def build_payload(record: CatalogueRecord, ctx: MetadataContext, doi: str | None
     """
     doi = (doi or "").strip().lower() or doi_for_record(record, ctx)
     result = build_attributes(record, ctx, doi)
-    root = build_tree(result.attributes)
+    root = build_tree(result.attributes, ctx.schema_version)
     errors = list(result.errors)
     covered = {error.split(":", 1)[0] for error in errors}  # already explained in plain words
     if "types" in covered:
         covered.add("resourceType")
     errors.extend(
         f"xsd: {message}"
-        for message in validate_tree(root)
+        for message in validate_tree(root, ctx.schema_version)
         if message.split(":", 1)[0].split("/@")[0] not in covered
     )
     return Payload(

@@ -1,7 +1,9 @@
-"""Validation of Kernel-4 XML against the vendored DataCite 4.7 XSD, with readable errors.
+"""Validation of Kernel-4 XML against the vendored DataCite XSD of a schema version (4.7 by
+default, see ``schema_versions``), with readable errors.
 
-The schema is parsed once per thread (lxml validators keep per-instance error state) from the
-package's ``schema/kernel-4.7`` folder. Nothing is fetched from the network: the XSD imports
+Each version's schema is parsed once per thread (lxml validators keep per-instance error
+state) from the package's ``schema/kernel-<version>`` folder, one parse at a time.
+Nothing is fetched from the network: each XSD imports
 ``include/xml.xsd`` by a relative path, a resolver maps the W3C's canonical xml.xsd URLs to
 that copy, and the parser refuses any other network access.
 
@@ -20,10 +22,9 @@ from pathlib import Path
 from lxml import etree
 
 from heratio_doi_pipelines.metadata.kernel_xml import NS, parse_xml
+from heratio_doi_pipelines.metadata.schema_versions import kernel_version
 
-SCHEMA_DIR = Path(__file__).parent / "schema" / "kernel-4.7"
-SCHEMA_FILE = SCHEMA_DIR / "metadata.xsd"
-_LOCAL_XML_XSD = SCHEMA_DIR / "include" / "xml.xsd"
+SCHEMA_DIR = kernel_version().folder
 _XML_XSD_URLS = frozenset(
     {
         "http://www.w3.org/2001/xml.xsd",
@@ -37,9 +38,13 @@ _XML_XSD_URLS = frozenset(
 class _LocalResolver(etree.Resolver):
     """Serves xml.xsd from the package; everything else resolves as plain local files."""
 
+    def __init__(self, xml_xsd: Path):
+        super().__init__()
+        self.xml_xsd = str(xml_xsd)
+
     def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
         if system_url in _XML_XSD_URLS:
-            return self.resolve_filename(str(_LOCAL_XML_XSD), context)
+            return self.resolve_filename(self.xml_xsd, context)
         return None
 
 
@@ -50,16 +55,18 @@ _local = threading.local()
 _schema_parse_lock = threading.Lock()
 
 
-def kernel_schema() -> etree.XMLSchema:
-    """The DataCite 4.7 XMLSchema, parsed once per thread."""
-    schema = getattr(_local, "schema", None)
+def kernel_schema(version: str | None = None) -> etree.XMLSchema:
+    """The XMLSchema of a DataCite schema version (default 4.7), parsed once per thread."""
+    kernel = kernel_version(version)
+    schemas: dict[str, etree.XMLSchema] = _local.__dict__.setdefault("schemas", {})
+    schema = schemas.get(kernel.version)
     if schema is None:
         with _schema_parse_lock:
             parser = etree.XMLParser(no_network=True, resolve_entities=False)
-            parser.resolvers.add(_LocalResolver())
-            document = etree.parse(str(SCHEMA_FILE), parser)
+            parser.resolvers.add(_LocalResolver(kernel.folder / "include" / "xml.xsd"))
+            document = etree.parse(str(kernel.xsd), parser)
             schema = etree.XMLSchema(document)
-        _local.schema = schema
+        schemas[kernel.version] = schema
     return schema
 
 
@@ -132,21 +139,21 @@ def readable_error(message: str) -> str:
     return f"{where}: {text}" if where else text
 
 
-def validate_tree(root: etree._Element) -> list[str]:
+def validate_tree(root: etree._Element, version: str | None = None) -> list[str]:
     """Readable XSD errors for an already built ``<resource>`` element (empty when valid)."""
-    schema = kernel_schema()
+    schema = kernel_schema(version)
     if schema.validate(root):
         return []
     return _dedupe(readable_error(entry.message) for entry in schema.error_log)
 
 
-def validate_xml(xml: bytes | str) -> list[str]:
+def validate_xml(xml: bytes | str, version: str | None = None) -> list[str]:
     """Readable XSD errors for a Kernel-4 document (empty list when it is valid)."""
     try:
         root = parse_xml(xml)
     except etree.XMLSyntaxError as exc:
         return [f"xml: not well-formed: {exc}"]
-    return validate_tree(root)
+    return validate_tree(root, version)
 
 
 def _dedupe(messages) -> list[str]:  # type: ignore[no-untyped-def]

@@ -173,6 +173,15 @@ def test_creators_and_their_inheritance(atom: AtomBuilder) -> None:
     atom.sidecar(
         "ahg_actor_identifier", actor_id=301, identifier_type="viaf", identifier_value="123"
     )
+    atom.sidecar(
+        "ahg_actor_identifier",
+        actor_id=302,
+        identifier_type="ror",
+        identifier_value="https://ror.org/013meh722",
+    )
+    atom.sidecar(
+        "ahg_actor_identifier", actor_id=REPO, identifier_type="ROR", identifier_value="05s0g1g46"
+    )
     reader = CatalogueReader(atom.engine)
     records = {r.id: r for r in reader.read_records([FONDS, SERIES, FILE, ITEM, OTHER])}
 
@@ -192,6 +201,10 @@ def test_creators_and_their_inheritance(atom: AtomBuilder) -> None:
     assert records[ITEM].creators_inherited_from == FILE
     assert records[ITEM].creators[0].name == "Société X"  # the actor's own source culture
     assert records[ITEM].creators[0].isni == "0000 0001 2146 438X"
+    assert records[ITEM].creators[0].ror == "https://ror.org/013meh722"
+    assert fonds.creators[0].ror is None
+    # the holding repository's ROR, for the creators' affiliation
+    assert {records[i].repository_ror for i in (FONDS, ITEM)} == {"05s0g1g46"}
     # no creator anywhere up the tree
     assert records[OTHER].creators == ()
     assert records[OTHER].creators_inherited_from is None

@@ -13,7 +13,8 @@ import pytest
 from lxml import etree
 
 from heratio_doi_pipelines.metadata import from_xml, to_xml, validate_xml
-from heratio_doi_pipelines.metadata.kernel_xml import SCHEMA_LOCATION, parse_xml
+from heratio_doi_pipelines.metadata.kernel_xml import parse_xml
+from heratio_doi_pipelines.metadata.schema_versions import kernel_version
 from heratio_doi_pipelines_tests.metadata.factories import EXAMPLES
 
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
@@ -56,7 +57,7 @@ def test_round_trip_keeps_content_and_validates(path: Path) -> None:
     assert validate_xml(regenerated) == []
     assert from_xml(regenerated) == attributes
     assert _content(regenerated) == _content(original)
-    assert parse_xml(regenerated).get(XSI_LOCATION) == SCHEMA_LOCATION
+    assert parse_xml(regenerated).get(XSI_LOCATION) == kernel_version().schema_location
 
 
 def test_full_example_maps_to_the_json_attribute_names() -> None:

@@ -24,11 +24,9 @@ from heratio_doi_pipelines.metadata import (
     write_rejections_csv,
 )
 from heratio_doi_pipelines.metadata.kernel_xml import NS
+from heratio_doi_pipelines.metadata.schema_versions import kernel_version
 from heratio_doi_pipelines.metadata.validation import SCHEMA_DIR, readable_error
-from heratio_doi_pipelines.metadata.vocabulary import (
-    FUNDER_IDENTIFIER_TYPES,
-    RESOURCE_TYPE_GENERAL_VALUES,
-)
+from heratio_doi_pipelines.metadata.vocabulary import FUNDER_IDENTIFIER_TYPES
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines_tests.metadata.factories import context, record
 
@@ -178,7 +176,10 @@ def _enumeration(file_name: str) -> list[str]:
 
 
 def test_controlled_lists_match_the_vendored_xsd() -> None:
-    assert list(RESOURCE_TYPE_GENERAL_VALUES) == _enumeration("datacite-resourceType-v4.xsd")
+    assert kernel_version().allowed("resourceType") == tuple(
+        _enumeration("datacite-resourceType-v4.xsd")
+    )
+    assert "Poster" in kernel_version().allowed("resourceType")
     assert list(FUNDER_IDENTIFIER_TYPES) == _enumeration("datacite-funderIdentifierType-v4.xsd")
 
 
