@@ -16,15 +16,13 @@ from typing import Any
 from lxml import etree
 
 from heratio_doi_pipelines.metadata.kernel_xml import from_xml, parse_xml, to_xml
+from heratio_doi_pipelines.metadata.schema_versions import kernel_version
 from heratio_doi_pipelines.metadata.validation import validate_tree
-from heratio_doi_pipelines.metadata.vocabulary import (
-    FUNDER_IDENTIFIER_TYPES,
-    RESOURCE_TYPE_GENERAL_VALUES,
-)
+from heratio_doi_pipelines.metadata.vocabulary import FUNDER_IDENTIFIER_TYPES
 
 KERNEL4_NS = "http://datacite.org/schema/kernel-4"
 RETIRED_SCHEMA_RE = re.compile(r"^http://datacite\.org/schema/kernel-[23](\.\d+)?$")
-RESOURCE_TYPES_GENERAL = frozenset(RESOURCE_TYPE_GENERAL_VALUES)
+RESOURCE_TYPES_GENERAL = frozenset(kernel_version().allowed("resourceType"))
 YEAR_RE = re.compile(r"^\d{4}$")
 BLANK = "Can't be blank"
 
