@@ -3,14 +3,14 @@
 Pure functions (no I/O except reading the vendored XSD once): a ``CatalogueRecord`` goes in,
 a ``Payload`` (JSON:API attributes, validated Kernel-4 XML, hash, warnings, errors) comes out.
 The normalisation rules are listed in the docstrings of ``mapping`` (block by block),
-``text``, ``dates``, ``identifiers``, ``language``, ``geo``, ``funding`` and ``context``.
+``text``, ``dates``, ``identifiers``, ``language``, ``geo``, ``funding`` and ``doi_strings``.
 """
 
-from heratio_doi_pipelines.metadata.context import (
+from heratio_doi_pipelines.metadata.context import MetadataContext, context_from_settings
+from heratio_doi_pipelines.metadata.doi_strings import (
     DEFAULT_SUFFIX_PATTERN,
     MetadataConfigError,
-    MetadataContext,
-    context_from_settings,
+    derive_doi,
     format_doi,
     repository_code_for,
 )
@@ -23,7 +23,6 @@ from heratio_doi_pipelines.metadata.payload import (
     RejectionReport,
     build_payload,
     build_payloads,
-    doi_for_record,
     payload_for_send,
     payload_hash,
     write_rejections_csv,
@@ -43,7 +42,7 @@ __all__ = [
     "build_payload",
     "build_payloads",
     "context_from_settings",
-    "doi_for_record",
+    "derive_doi",
     "format_doi",
     "from_xml",
     "kernel_schema",

@@ -21,12 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
-from heratio_doi_pipelines.metadata.context import (
-    MetadataConfigError,
-    MetadataContext,
-    format_doi,
-    repository_code_for,
-)
+from heratio_doi_pipelines.metadata.context import MetadataContext
+from heratio_doi_pipelines.metadata.doi_strings import MetadataConfigError, derive_doi
 from heratio_doi_pipelines.metadata.kernel_xml import build_tree, serialize
 from heratio_doi_pipelines.metadata.mapping import TARGET_FINDABLE, build_attributes
 from heratio_doi_pipelines.metadata.validation import validate_tree
@@ -62,17 +58,6 @@ def payload_hash(attributes: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(attributes).encode("utf-8")).hexdigest()
 
 
-def doi_for_record(record: CatalogueRecord, ctx: MetadataContext) -> str:
-    """The DOI a new record gets under the configured pattern."""
-    return format_doi(
-        ctx.prefix,
-        ctx.suffix_pattern,
-        repository_code=repository_code_for(record.repository_code, record.repository_id),
-        year=ctx.year,
-        object_id=record.id,
-    )
-
-
 def build_payload(record: CatalogueRecord, ctx: MetadataContext, doi: str | None = None) -> Payload:
     """Attributes + validated XML for one record (``doi`` defaults to the pattern's DOI).
 
@@ -80,7 +65,7 @@ def build_payload(record: CatalogueRecord, ctx: MetadataContext, doi: str | None
     pattern) that would affect every record; problems in the record itself end up in
     ``warnings``/``errors``.
     """
-    doi = (doi or "").strip().lower() or doi_for_record(record, ctx)
+    doi = (doi or "").strip().lower() or derive_doi(record, ctx)
     result = build_attributes(record, ctx, doi)
     root = build_tree(result.attributes, ctx.schema_version)
     errors = list(result.errors)
