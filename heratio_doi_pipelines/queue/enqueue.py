@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.queue.actions import (
@@ -39,7 +41,13 @@ def enqueue(
     priority: int = 100,
     max_attempts: int = 3,
 ) -> EnqueueResult:
-    """Queue ``action`` for each record unless an open item for the same action exists."""
+    """Queue ``action`` for each record unless an open item for the same action exists.
+
+    The database keeps it to one open item per record and action (the unique index over
+    ``open_action``): the insert skips rows that conflict, so of two concurrent enqueues of
+    a record exactly one queues it and the other reports it already queued. Heratio's own
+    open rows, outside that index, are looked up first.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
     if action == MINT:
@@ -49,47 +57,89 @@ def enqueue(
                 f"unknown target state {target_state!r}; expected {', '.join(TARGET_STATES)}"
             )
     ids = list(dict.fromkeys(int(i) for i in record_ids))
+    open_ids = _open_record_ids(engine, action, ids)
     now = utcnow()
-    queued: list[int] = []
-    skipped: list[int] = []
+    new_rows = [
+        {
+            "information_object_id": record_id,
+            "action": HERATIO_ACTION[action],
+            "pipeline_action": action,
+            "target_state": target_state,
+            "status": "pending",
+            "priority": priority,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "scheduled_at": now,
+            "created_at": now,
+        }
+        # In record order, so concurrent enqueues wait on each other's rows in one order.
+        for record_id in sorted(set(ids) - open_ids)
+    ]
+    inserted: set[int] = set()
+    # A short write transaction of inserts only: on SQLite it takes the write lock with its
+    # first statement, so concurrent writers wait on the busy timeout instead of failing.
     with engine.begin() as conn:
-        open_ids: set[int] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(new_rows), _CHUNK):
+            inserted.update(_insert_skipping_open(conn, new_rows[start : start + _CHUNK]))
+    return EnqueueResult(
+        queued=[i for i in ids if i in inserted],
+        already_queued=[i for i in ids if i not in inserted],
+    )
+
+
+_CHUNK = 500
+
+
+def _open_record_ids(engine: sa.Engine, action: str, ids: list[int]) -> set[int]:
+    """Records among ``ids`` with an open item for ``action`` (Heratio's rows included)."""
+    found: set[int] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(ids), _CHUNK):
             rows = conn.execute(
                 sa.select(
                     ahg_doi_queue.c.information_object_id,
                     ahg_doi_queue.c.action,
                     ahg_doi_queue.c.pipeline_action,
                 ).where(
-                    ahg_doi_queue.c.information_object_id.in_(chunk),
+                    ahg_doi_queue.c.information_object_id.in_(ids[start : start + _CHUNK]),
                     ahg_doi_queue.c.status.in_(OPEN_STATUSES),
                 )
             )
-            open_ids.update(r[0] for r in rows if action_of(r[1], r[2]) == action)
-        new_rows = []
-        for record_id in ids:
-            if record_id in open_ids:
-                skipped.append(record_id)
-                continue
-            queued.append(record_id)
-            new_rows.append(
-                {
-                    "information_object_id": record_id,
-                    "action": HERATIO_ACTION[action],
-                    "pipeline_action": action,
-                    "target_state": target_state,
-                    "status": "pending",
-                    "priority": priority,
-                    "attempts": 0,
-                    "max_attempts": max_attempts,
-                    "scheduled_at": now,
-                    "created_at": now,
-                }
-            )
-        if new_rows:
-            conn.execute(ahg_doi_queue.insert(), new_rows)
-    return EnqueueResult(queued=queued, already_queued=skipped)
+            found.update(r[0] for r in rows if action_of(r[1], r[2]) == action)
+    return found
+
+
+def _insert_skipping_open(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert queue rows, skipping those the open-item index refuses; the records inserted.
+
+    PostgreSQL and SQLite: ``ON CONFLICT DO NOTHING``; MariaDB/MySQL: ``INSERT IGNORE``
+    (the rows are built here, so the only error it can turn into a warning is the
+    duplicate key). A conflicting insert waits for the other transaction and then skips.
+    """
+    if not rows:
+        return []
+    record = ahg_doi_queue.c.information_object_id
+    dialect = conn.dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(ahg_doi_queue).values(rows).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(ahg_doi_queue).values(rows).on_conflict_do_nothing()
+    elif dialect == "mysql" and conn.dialect.insert_returning:
+        stmt = sa.insert(ahg_doi_queue).values(rows).prefix_with("IGNORE")
+    else:
+        return _insert_one_by_one(conn, rows)
+    return [int(i) for i in conn.execute(stmt.returning(record)).scalars()]
+
+
+def _insert_one_by_one(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """MySQL has no ``INSERT ... RETURNING``: one insert per row, a refused one skipped."""
+    inserted = []
+    for row in rows:
+        result = conn.execute(sa.insert(ahg_doi_queue).values(row).prefix_with("IGNORE"))
+        if result.rowcount:
+            inserted.append(int(row["information_object_id"]))
+    return inserted
 
 
 BATCH_MINT_CAP = 100  # the seed's batch-mint screen lists at most 100 records

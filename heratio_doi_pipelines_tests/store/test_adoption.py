@@ -24,6 +24,7 @@ PIPELINE_COLUMNS = [
     "ahg_doi.url",
     "ahg_doi_queue.claimed_by",
     "ahg_doi_queue.lease_expires_at",
+    "ahg_doi_queue.open_action",
     "ahg_doi_queue.pipeline_action",
     "ahg_doi_queue.target_state",
     "ahg_settings.is_locked",
@@ -64,6 +65,7 @@ def test_init_adopts_heratio_tables_and_adds_only_pipeline_columns(
         "idx_ahg_doi_log_action_performed",
         "idx_ahg_doi_log_performed",
         "idx_ahg_doi_queue_status",
+        "uq_ahg_doi_queue_open_item",
     ]
     after = _columns(heratio_engine)
     assert {key: after[key] for key in heratio_columns} == heratio_columns

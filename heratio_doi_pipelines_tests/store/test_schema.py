@@ -90,6 +90,9 @@ def _real_changes(diff: list) -> list:
     return out
 
 
+# PostgreSQL reads a generated column's expression back in its own normalised form, which
+# Alembic cannot compare with the source text; the column and its index are still compared.
+@pytest.mark.filterwarnings("ignore:Computed default on ahg_doi_queue.open_action")
 def test_migrated_schema_matches_the_tables_module(engine: sa.Engine) -> None:
     """The frozen migrations and store/tables.py describe the same tables, columns, indexes."""
     with engine.connect() as conn:
