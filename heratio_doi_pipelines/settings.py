@@ -49,6 +49,7 @@ ENV_OVERRIDES = {
     "SMTP_PASSWORD": "smtp_password",
     "SMTP_FROM": "smtp_from",
     "SMTP_STARTTLS": "smtp_starttls",
+    "DOI_RESOLVER_URL": "resolver_url",
 }
 
 # ahg_settings keys of the doi group -> DoiSettings field.
@@ -77,6 +78,10 @@ SETTING_KEYS = {
     "doi_publisher_ror": "publisher_ror",
     "doi_schema_version": "schema_version",
     "doi_usage_report_release": "usage_report_release",
+    "doi_resolver_url": "resolver_url",
+    "doi_linkcheck_host_concurrency": "linkcheck_host_concurrency",
+    "doi_linkcheck_host_rate": "linkcheck_host_rate",
+    "doi_linkcheck_timeout_s": "linkcheck_timeout_s",
 }
 
 # ahg_settings keys a repository may override with ``<key>.<repository id>`` rows
@@ -130,6 +135,11 @@ class DoiSettings:
     smtp_password: str = field(default="", repr=False)
     smtp_from: str = "heratio-doi@localhost"
     smtp_starttls: bool = False
+    # landing-page checks: the handle resolver, and how hard one site may be asked
+    resolver_url: str = "https://doi.org"
+    linkcheck_host_concurrency: int = 2  # requests in flight per host
+    linkcheck_host_rate: float = 2.0  # requests started per second per host (0: no cap)
+    linkcheck_timeout_s: float = 10.0  # per page, redirects included
     config_source: str = "defaults"  # which config row served these settings
 
     @property

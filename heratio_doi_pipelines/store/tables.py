@@ -342,3 +342,27 @@ heratio_doi_payload = sa.Table(
     sa.Column("errors", sa.JSON, nullable=True),
     sa.Column("built_at", DateTime, nullable=False),
 )
+
+# pipeline: the last landing-page check of each DOI (``landing_page_health``): how the DOI
+# resolved, how its page answered and what was wrong, with the time it was checked, so an
+# interrupted run resumes and the next run checks the oldest results first.
+heratio_doi_landing_check = sa.Table(
+    "heratio_doi_landing_check",
+    metadata,
+    sa.Column("doi_id", sa.Integer, primary_key=True, autoincrement=False),  # ahg_doi.id
+    sa.Column("doi", sa.String(255), nullable=False),
+    sa.Column("information_object_id", sa.Integer, nullable=True),
+    sa.Column("status", sa.String(20), nullable=True),  # the DOI's state when checked
+    sa.Column("registered_url", sa.String(1024), nullable=True),
+    sa.Column("handle_target", sa.String(1024), nullable=True),
+    sa.Column("catalogue_url", sa.String(1024), nullable=True),
+    sa.Column("http_status", sa.Integer, nullable=True),
+    sa.Column("final_url", sa.String(1024), nullable=True),
+    sa.Column("shows_doi", sa.Boolean, nullable=True),
+    sa.Column("elapsed_ms", sa.Integer, nullable=True),
+    sa.Column("problem", sa.String(40), nullable=True),  # None: healthy
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("repair", sa.String(20), nullable=True),  # the queue action it led to, if any
+    sa.Column("checked_at", DateTime, nullable=False),
+    sa.Index("idx_heratio_doi_landing_check_checked", "checked_at"),
+)
