@@ -39,6 +39,9 @@ def _register() -> None:
     from heratio_doi_pipelines.cli import usage
 
     usage.register(main)
+    from heratio_doi_pipelines.cli.linkcheck import linkcheck_command
+
+    main.add_command(linkcheck_command)
 
 
 _register()

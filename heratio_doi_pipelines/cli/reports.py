@@ -68,6 +68,7 @@ def show_command(doi: str) -> None:
     ]
     if history.last_error:
         fields.append(("Last error", history.last_error))
+    fields.extend(_landing_page_fields(doi_engine, history.id))
     click.echo(tabulate(fields, tablefmt="plain"))
     click.echo(f"\nActivity log ({len(history.log)} entries)")
     if history.log:
@@ -81,6 +82,28 @@ def show_command(doi: str) -> None:
             for entry in history.log
         ]
         click.echo(tabulate(rows, headers=["when", "action", "state", "details"]))
+
+
+def _landing_page_fields(doi_engine: sa.Engine, doi_id: int) -> list[tuple[str, str]]:
+    """The DOI's last landing-page check (``heratio-doi linkcheck``), when there is one."""
+    from heratio_doi_pipelines.store.landing_checks import check_for_doi
+
+    if not sa.inspect(doi_engine).has_table("heratio_doi_landing_check"):
+        return []
+    with doi_engine.connect() as conn:
+        check = check_for_doi(conn, doi_id)
+    if check is None:
+        return [("Landing page", "never checked (heratio-doi linkcheck)")]
+    status = f"HTTP {check.http_status}" if check.http_status else "no answer"
+    fields = [
+        ("Landing page", f"{check.problem or 'ok'} ({status}, checked {_when(check.checked_at)})"),
+        ("Resolves to", check.handle_target or "-"),
+    ]
+    if check.problem:
+        fields.append(("Landing problem", check.detail or check.problem))
+    if check.repair:
+        fields.append(("Repair", f"{check.repair} queued"))
+    return fields
 
 
 @click.command("browse")

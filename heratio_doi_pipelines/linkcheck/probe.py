@@ -3,7 +3,8 @@
 The handle lookup is doi.org's REST API (``GET {resolver}/api/handles/{doi}``: responseCode 1
 with the ``URL`` value, 100 when the handle does not exist). The page fetch follows at most
 ``MAX_REDIRECTS`` redirects itself (each hop through its host's gate, a repeated URL is a
-loop), gives the whole fetch one deadline, and reads at most ``MAX_BODY_BYTES`` of the page.
+loop), gives the whole fetch one time budget at the servers (waiting for a host slot does not
+count), and reads at most ``MAX_BODY_BYTES`` of the page.
 """
 
 from __future__ import annotations
@@ -48,6 +49,30 @@ class PageAnswer:
         return doi.lower() in text
 
 
+class _Budget:
+    """The time a fetch may spend at servers (all its redirect hops together), not in queues."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._spent = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        self._since = time.monotonic()
+
+    def stop(self) -> None:
+        if self._since is not None:
+            self._spent += time.monotonic() - self._since
+            self._since = None
+
+    def spent(self) -> float:
+        running = time.monotonic() - self._since if self._since is not None else 0.0
+        return self._spent + running
+
+    def left(self) -> float:
+        return self.seconds - self.spent()
+
+
 class Prober:
     """Handle lookups and page fetches for one run; thread-safe (a session per thread)."""
 
@@ -76,9 +101,11 @@ class Prober:
                 self._sessions.append(session)
         return session
 
-    def _get(self, url: str, deadline: float, accept: str) -> requests.Response:
+    def _get(self, url: str, budget: _Budget, accept: str) -> requests.Response:
+        """One GET through the host's gate; waiting for the gate does not spend the budget."""
         with self.gates.slot(url):
-            left = deadline - time.monotonic()
+            budget.start()
+            left = budget.left()
             if left <= 0:
                 raise requests.Timeout(f"no time left before {url}")
             with self._lock:
@@ -93,14 +120,15 @@ class Prober:
 
     def resolve(self, doi: str) -> HandleAnswer:
         url = f"{self.resolver_url}/api/handles/{quote(doi, safe='/')}"
-        deadline = time.monotonic() + self.timeout_s
+        budget = _Budget(self.timeout_s)
         try:
-            response = self._get(url, deadline, "application/json")
+            response = self._get(url, budget, "application/json")
             try:
                 status = response.status_code
                 data = response.json() if status in (200, 404) else None
             finally:
                 response.close()
+                budget.stop()
         except (requests.RequestException, ValueError) as exc:
             return HandleAnswer(None, "resolver_error", f"handle lookup at {url} failed: {exc}")
         if status == 404 or (isinstance(data, dict) and data.get("responseCode") == 100):
@@ -118,8 +146,7 @@ class Prober:
 
     def fetch(self, url: str) -> PageAnswer:
         """GET ``url`` as a browser would land on it; never raises for what the server does."""
-        start = time.monotonic()
-        deadline = start + self.timeout_s
+        budget = _Budget(self.timeout_s)
         seen = [url]
         current = url
         status: int | None = None
@@ -130,14 +157,14 @@ class Prober:
                 final_url=current,
                 content_type=str(found.get("content_type", "")),
                 body=str(found.get("body", "")),
-                elapsed_ms=int((time.monotonic() - start) * 1000),
+                elapsed_ms=int(budget.spent() * 1000),
                 problem=problem,
                 detail=detail,
             )
 
         try:
             while True:
-                response = self._get(current, deadline, ", ".join(HTML_TYPES) + ", */*;q=0.5")
+                response = self._get(current, budget, ", ".join(HTML_TYPES) + ", */*;q=0.5")
                 try:
                     status = response.status_code
                     location = response.headers.get("Location")
@@ -158,10 +185,11 @@ class Prober:
                         current = following
                         continue
                     content_type = response.headers.get("Content-Type", "")
-                    body = self._read(response, deadline)
+                    body = self._read(response, budget)
                     return answer(content_type=content_type, body=body)
                 finally:
                     response.close()
+                    budget.stop()
         except requests.Timeout:
             return answer("timeout", f"{current} did not answer within {self.timeout_s:g} s")
         except requests.RequestException as exc:
@@ -170,7 +198,7 @@ class Prober:
             return answer("unreachable", f"{current} could not be reached: {exc}")
 
     @staticmethod
-    def _read(response: requests.Response, deadline: float) -> str:
+    def _read(response: requests.Response, budget: _Budget) -> str:
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(chunk_size=65536):
@@ -178,7 +206,7 @@ class Prober:
             size += len(chunk)
             if size >= MAX_BODY_BYTES:
                 break
-            if time.monotonic() > deadline:
+            if budget.left() <= 0:
                 raise requests.Timeout("the page body did not arrive in time")
         encoding = response.encoding or "utf-8"
         try:

@@ -26,6 +26,7 @@ from heratio_doi_pipelines.devtools.emulator.control import ControlRoutes
 from heratio_doi_pipelines.devtools.emulator.dois import DoiRoutes
 from heratio_doi_pipelines.devtools.emulator.events import EventRoutes
 from heratio_doi_pipelines.devtools.emulator.faults import Fault
+from heratio_doi_pipelines.devtools.emulator.handles import HandleRoutes
 from heratio_doi_pipelines.devtools.emulator.reports import ReportRoutes
 from heratio_doi_pipelines.devtools.emulator.responses import NOT_FOUND, error_response
 from heratio_doi_pipelines.devtools.emulator.throttle import RollingWindowLimiter
@@ -69,6 +70,7 @@ class EmulatorApp:
             *DoiRoutes(self.ctx).routes(),
             *EventRoutes(self.ctx).routes(),
             *ReportRoutes(self.ctx).routes(),
+            *HandleRoutes(self.ctx).routes(),
             Route("/heartbeat", heartbeat, methods=["GET"]),
             *ControlRoutes(self.ctx).routes(),
         ]

@@ -60,6 +60,14 @@ class EmulatorHandle:
             rate_limit_retry_after=retry_after,
         )
 
+    def set_handle_target(self, doi: str, url: str | None) -> None:
+        """Make the DOI's handle answer ``url`` instead of the DOI's URL (None: undo)."""
+        with self.state.lock:
+            if url is None:
+                self.state.handle_targets.pop(doi.strip().upper(), None)
+            else:
+                self.state.handle_targets[doi.strip().upper()] = url
+
     def set_latency(self, latency_ms: float) -> None:
         self.configure(latency_ms=latency_ms)
 

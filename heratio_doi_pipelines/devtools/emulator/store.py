@@ -86,6 +86,8 @@ class EmulatorState:
         self.event_keys: dict[tuple[Any, ...], str] = {}
         self.creations: Counter[str] = Counter()
         self.reports: dict[str, ReportRecord] = {}
+        # upper-case DOI -> the URL its handle answers instead of the DOI's own (tests)
+        self.handle_targets: dict[str, str] = {}
         self._sequence = 0
         self.dirty = False
 
@@ -128,6 +130,7 @@ class EmulatorState:
             if dois:
                 self.dois.clear()
                 self.creations.clear()
+                self.handle_targets.clear()
             if events:
                 self.events.clear()
                 self.event_keys.clear()

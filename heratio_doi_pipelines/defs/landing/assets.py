@@ -1,0 +1,88 @@
+"""Landing-page health: the asset calls the link check and turns its report into metadata.
+
+No ``from __future__ import annotations`` here: Dagster 1.13 reads an asset's ``config``
+annotation as written.
+"""
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from heratio_doi_pipelines.defs.landing.checks import landing_check_result, landing_check_spec
+from heratio_doi_pipelines.defs.reports.resources import ReportsFolder
+from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.linkcheck import CHECKED_STATES, PROBLEMS, run_linkcheck
+from heratio_doi_pipelines.settings import env_overrides
+
+PREVIEW_ROWS = 20
+
+
+class LinkcheckConfig(dg.Config):
+    limit: int | None = Field(
+        default=None, description="Most DOIs to check (the oldest results first); none: all."
+    )
+    states: list[str] = Field(default=list(CHECKED_STATES), description="DOI states to check.")
+    repair: bool = Field(
+        default=False, description="Queue an update for each DOI whose slug changed."
+    )
+
+
+@dg.asset(
+    deps=["minted_dois", "updated_dois", "deactivated_dois"],
+    kinds={"http", "csv"},
+    check_specs=[landing_check_spec("landing_page_health")],
+    group_name="landing",
+    owners=["team:digital-preservation"],
+)
+def landing_page_health(
+    context: dg.AssetExecutionContext,
+    config: LinkcheckConfig,
+    heratio_db: HeratioDatabase,
+    datacite: DataCiteSettings,
+    reports_folder: ReportsFolder,
+) -> dg.MaterializeResult:
+    """Every DOI with a confirmed state resolves through the handle system to its registered
+    URL, that page answers (redirects followed) with HTML that shows the DOI, and the URL
+    agrees with the record's current public URL; landing_page_health.csv lists each DOI's
+    last check."""
+    report = run_linkcheck(
+        heratio_db.doi_engine(),
+        heratio_db.catalogue_engine(),
+        {**env_overrides(), **datacite.overrides()},
+        out_dir=reports_folder.folder(),
+        states=config.states,
+        limit=config.limit,
+        repair=config.repair,
+    )
+    context.log.info(report.summary())
+    metadata: dict[str, dg.MetadataValue] = {
+        "checked": dg.MetadataValue.int(len(report.checked)),
+        "dois": dg.MetadataValue.int(len(report.current)),
+        "dagster/row_count": dg.MetadataValue.int(len(report.current)),
+        "queued_repairs": dg.MetadataValue.int(report.queued_repairs),
+        "requests": dg.MetadataValue.int(report.requests_sent),
+        "dois_per_s": dg.MetadataValue.float(round(report.rate_per_s, 2)),
+        "csv": dg.MetadataValue.path(str(report.csv_path)),
+    }
+    counts = report.counts()
+    for kind in ("ok", *PROBLEMS):
+        metadata[f"problem_{kind}" if kind != "ok" else "ok"] = dg.MetadataValue.int(
+            counts.get(kind, 0)
+        )
+    problems = report.problems()
+    if problems:
+        frame = pd.DataFrame(
+            [
+                {
+                    "doi": c.doi,
+                    "problem": c.problem,
+                    "http_status": c.http_status,
+                    "detail": (c.detail or "")[:160],
+                }
+                for c in problems[:PREVIEW_ROWS]
+            ]
+        )
+        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
+    else:
+        metadata["preview"] = dg.MetadataValue.md("_every checked DOI lands on its record_")
+    return dg.MaterializeResult(metadata=metadata, check_results=[landing_check_result(report)])
