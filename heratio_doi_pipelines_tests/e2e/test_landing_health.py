@@ -267,7 +267,7 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     assert result.success
     metadata = result.asset_materializations_for_node("landing_page_health")[0].metadata
     assert metadata["problem_error_page"].value == 1 and metadata["ok"].value == 3
-    assert broken_doi in str(metadata["preview"].value)
+    assert [r.data["doi"] for r in metadata["preview"].value.records] == [broken_doi]
     assert Path(str(metadata["csv"].value)).name == LANDING_CSV
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.check_name == LANDING_CHECK and not evaluation.passed

@@ -5,12 +5,12 @@ annotation as written.
 """
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 
 from heratio_doi_pipelines.defs.landing.checks import landing_check_result, landing_check_spec
 from heratio_doi_pipelines.defs.reports.resources import ReportsFolder
 from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.linkcheck import CHECKED_STATES, PROBLEMS, run_linkcheck
 from heratio_doi_pipelines.settings import env_overrides
 
@@ -69,20 +69,13 @@ def landing_page_health(
         metadata[f"problem_{kind}" if kind != "ok" else "ok"] = dg.MetadataValue.int(
             counts.get(kind, 0)
         )
-    problems = report.problems()
-    if problems:
-        frame = pd.DataFrame(
-            [
-                {
-                    "doi": c.doi,
-                    "problem": c.problem,
-                    "http_status": c.http_status,
-                    "detail": (c.detail or "")[:160],
-                }
-                for c in problems[:PREVIEW_ROWS]
-            ]
-        )
-        metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))
-    else:
-        metadata["preview"] = dg.MetadataValue.md("_every checked DOI lands on its record_")
+    metadata["preview"] = table(
+        {
+            "doi": c.doi,
+            "problem": c.problem,
+            "http_status": c.http_status,
+            "detail": (c.detail or "")[:160],
+        }
+        for c in report.problems()[:PREVIEW_ROWS]
+    )
     return dg.MaterializeResult(metadata=metadata, check_results=[landing_check_result(report)])

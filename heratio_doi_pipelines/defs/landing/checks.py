@@ -1,8 +1,8 @@
 """The landing-page check: an ERROR when a DOI resolves elsewhere or lands on an error page."""
 
 import dagster as dg
-import pandas as pd
 
+from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.linkcheck import BREAKING_PROBLEMS, LinkcheckReport
 
 LANDING_CHECK = "dois_land_on_their_records"
@@ -26,11 +26,8 @@ def landing_check_result(report: LinkcheckReport) -> dg.AssetCheckResult:
     broken = report.broken()
     metadata: dict[str, dg.MetadataValue] = {"broken_dois": dg.MetadataValue.int(len(broken))}
     if broken:
-        frame = pd.DataFrame(
-            [{"doi": c.doi, "problem": c.problem, "detail": c.detail} for c in broken]
-        )
-        metadata["broken_preview"] = dg.MetadataValue.md(
-            frame.head(PREVIEW_ROWS).to_markdown(index=False)
+        metadata["broken_preview"] = table(
+            {"doi": c.doi, "problem": c.problem, "detail": c.detail} for c in broken[:PREVIEW_ROWS]
         )
     return dg.AssetCheckResult(
         check_name=LANDING_CHECK,
