@@ -165,17 +165,16 @@ def test_caps_are_respected(
     minted = _mint(archive, site_overrides, 12)
     site.site.latency_ms = 50
     site.site.reset_stats()
-    capped = {**site_overrides, "linkcheck_host_concurrency": 2, "linkcheck_host_rate": 25}
+    capped = {**site_overrides, "linkcheck_host_concurrency": 2, "linkcheck_host_rate": 6}
     report = run_linkcheck(archive, archive, capped, out_dir=tmp_path)
-    assert len(report.checked) == len(minted) and not report.problems()
+    assert len(report.checked) == len(minted), report.summary()
+    assert not report.problems(), [c.detail for c in report.problems()]
     stats = site.stats
     assert stats.requests == len(minted)
     assert 1 <= stats.peak_in_flight <= 2
     starts = sorted(stats.starts)
-    # at most 25 starts in any second (one start of slack for network jitter)
-    assert all(sum(1 for s in starts if first <= s < first + 1.0) <= 26 for first in starts)
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    assert min(gaps) > 0.02  # spaced at 1/25 s, not sent in a burst
+    # at most 6 starts in any second (one of slack for network jitter), not one burst of 12
+    assert max(sum(1 for s in starts if first <= s < first + 1.0) for first in starts) <= 7
 
 
 def test_an_interrupted_run_resumes_with_the_unchecked_dois(
