@@ -1,7 +1,7 @@
 """Add the pipeline's table of landing-page check results.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 ``landing_page_health`` stores the last check of each DOI here (resolution, page answer,
@@ -20,8 +20,8 @@ from alembic import op
 from heratio_doi_pipelines.store.migrations.adoption import TableSpec, create_or_adopt
 from heratio_doi_pipelines.store.types import DateTime
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
