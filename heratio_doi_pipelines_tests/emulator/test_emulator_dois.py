@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.emulator.remote import RemoteEmulator
 
 BAD_CREDENTIALS = {"errors": [{"status": "401", "title": "Bad credentials."}]}
 
@@ -298,6 +299,60 @@ def test_listing_pages_with_a_cursor(emulator, api, body, metadata):
     assert everything["meta"]["total"] == 8
     other_client = api.get(f"{emulator.url}/dois", params={"client-id": "someone.else"}).json()
     assert other_client["data"] == []
+
+
+def test_cursor_paging_returns_every_doi_once_while_dois_are_added(emulator, api, body):
+    """DataCite's cursor is a position in creation order: DOIs created, updated or deleted
+    while a client pages never make it skip or repeat one that was there when it started."""
+    remote = RemoteEmulator(emulator.url)
+    template = {
+        "doi": "10.5072/bulk/{n}",
+        "url": "https://archive.example.org/{n}",
+        "attributes": {"titles": [{"title": "Record {n}"}], "publisher": "P"},
+    }
+    assert remote.generate_dois(template, count=2500) == 2500
+    before = {f"10.5072/bulk/{n}" for n in range(1, 2501)}
+
+    seen: list[str] = []
+    url: str | None = f"{emulator.url}/dois?prefix=10.5072&page[size]=1000&page[cursor]=1"
+    added = 0
+    while url:
+        page = api.get(url).json()
+        seen += [item["id"] for item in page["data"]]
+        url = page["links"].get("next")
+        # Between pages: new DOIs arrive, early ones are updated, a draft comes and goes.
+        for _ in range(40):
+            added += 1
+            put(api, emulator, f"10.5072/new-{added}", body())
+        put(api, emulator, "10.5072/bulk/1", body(url="https://archive.example.org/moved"))
+        put(api, emulator, "10.5072/gone", body())
+        api.delete(f"{emulator.url}/dois/10.5072/gone")
+
+    assert len(seen) == len(set(seen))  # nothing twice
+    assert before <= set(seen)  # nothing that was there is missed
+    assert set(seen) - before <= {f"10.5072/new-{n}" for n in range(1, added + 1)}
+    assert seen[0] == "10.5072/bulk/1"  # an update does not move a DOI
+    shown = api.get(f"{emulator.url}/dois/10.5072/bulk/7").json()["data"]["attributes"]
+    assert shown["state"] == "findable" and shown["titles"] == [{"title": "Record 7"}]
+    assert shown["url"] == "https://archive.example.org/7"
+
+
+def test_listing_counts_come_from_the_per_state_totals(emulator, api, body, metadata):
+    RemoteEmulator(emulator.url).generate_dois({"doi": "10.80001/g/{n}", "state": "registered"}, 5)
+    put(api, emulator, "10.5072/draft-1", body())
+    put(api, emulator, "10.5072/pub-1", body(event="publish", **metadata()))
+    api.delete(f"{emulator.url}/dois/10.5072/draft-1")
+
+    def total(**params: str) -> int:
+        return int(api.get(f"{emulator.url}/dois", params=params).json()["meta"]["total"])
+
+    assert total() == 6
+    assert total(state="registered") == 5
+    assert total(prefix="10.5072") == 1
+    assert total(prefix="10.5072", state="draft") == 0
+    anonymous = requests.get(f"{emulator.url}/dois", params={"state": "registered"}).json()
+    assert anonymous["meta"]["total"] == 0 and anonymous["data"] == []
+    assert emulator.stats()["dois_by_state"] == {"registered": 5, "findable": 1}
 
 
 def test_listing_pages_by_number(emulator, api, body):

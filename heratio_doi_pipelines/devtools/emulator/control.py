@@ -35,6 +35,7 @@ class ControlRoutes:
             Route("/_emulator/config", self.config, methods=["GET", "POST"]),
             Route("/_emulator/reset", self.reset, methods=["POST"]),
             Route("/_emulator/dois", self.dois, methods=["GET"]),
+            Route("/_emulator/dois/generate", self.generate, methods=["POST"]),
         ]
 
     async def _body(self, request: Request) -> dict[str, Any] | None:
@@ -97,3 +98,17 @@ class ControlRoutes:
                 for record in self.ctx.state.dois.values()
             }
         return JSONResponse(body)
+
+    async def generate(self, request: Request) -> Response:
+        """Store ``count`` DOIs from a template (``{"template": {"doi": "10.5072/x/{n}", ...},
+        "start": 1, "count": 1000000}``), as if each had been minted."""
+        body = await self._body(request) or {}
+        template = body.get("template")
+        if not isinstance(template, dict) or not isinstance(template.get("doi"), str):
+            return _bad_request('body needs a "template" object with a "doi" string')
+        try:
+            start, count = int(body.get("start", 1)), int(body["count"])
+        except (KeyError, TypeError, ValueError):
+            return _bad_request('"count" (and "start") must be integers')
+        stored = self.ctx.state.generate(template, range(start, start + count))
+        return JSONResponse({"generated": stored, "dois_total": len(self.ctx.state.dois)})

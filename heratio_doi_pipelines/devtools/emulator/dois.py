@@ -8,6 +8,7 @@ import math
 import re
 import secrets
 from collections.abc import Mapping
+from itertools import islice
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -189,39 +190,43 @@ class DoiRoutes:
         except ValueError:
             return error_response(400, "Invalid page parameter")
         prefixes = {p.strip().upper() for p in params.get("prefix", "").split(",") if p.strip()}
-        states = {s.strip().lower() for s in params.get("state", "").split(",") if s.strip()}
+        asked = {s.strip().lower() for s in params.get("state", "").split(",") if s.strip()}
+        states: set[str] | None = asked or None  # None: every state
+        if caller is Caller.ANONYMOUS:  # anonymous callers only see findable DOIs
+            states = (asked or {"findable"}) & {"findable"}
         client_id = params.get("client-id")
-        if client_id is not None and client_id.lower() != self.ctx.config.client_id:
-            selected: list[DoiRecord] = []
-        else:
-            with self.ctx.state.lock:
-                selected = [
-                    r
-                    for r in self.ctx.state.dois.values()
-                    if (not prefixes or r.prefix in prefixes)
-                    and (not states or r.state in states)
-                    and (caller is not Caller.ANONYMOUS or r.state == "findable")
-                ]
-        selected.sort(key=lambda r: r.sequence)
-        total = len(selected)
-        links: dict[str, Any] = {"self": str(request.url)}
-        meta: dict[str, Any] = {"total": total, "totalPages": math.ceil(total / size)}
+        other_client = client_id is not None and client_id.lower() != self.ctx.config.client_id
         if "page[cursor]" in params:
             after = _decode_cursor(params["page[cursor]"])
             if after is None:
                 return error_response(400, "Invalid cursor")
-            remaining = [r for r in selected if r.sequence > after]
-            page = remaining[:size]
-            if len(remaining) > size:
+        else:
+            after = 0
+
+        def wanted(record: DoiRecord) -> bool:
+            return (not prefixes or record.prefix in prefixes) and (
+                states is None or record.state in states
+            )
+
+        state = self.ctx.state
+        total = 0 if other_client else state.count_dois(prefixes, states)
+        # Walk only as far as the page needs (one more DOI tells whether there is a next).
+        skip = 0 if "page[cursor]" in params else (number - 1) * size
+        candidates = iter(()) if other_client else state.dois_after(after, wanted)
+        walked = list(islice(candidates, skip, skip + size + 1))
+        page, more = walked[:size], len(walked) > size
+        links: dict[str, Any] = {"self": str(request.url)}
+        meta: dict[str, Any] = {"total": total, "totalPages": math.ceil(total / size)}
+        if "page[cursor]" in params:
+            if more:
                 links["next"] = str(
                     request.url.include_query_params(
                         **{"page[cursor]": _encode_cursor(page[-1].sequence), "page[size]": size}
                     )
                 )
         else:
-            page = selected[(number - 1) * size : number * size]
             meta["page"] = number
-            if number * size < total:
+            if more:
                 links["next"] = str(
                     request.url.include_query_params(
                         **{"page[number]": number + 1, "page[size]": size}
@@ -295,8 +300,7 @@ class DoiRoutes:
                 return error_response(404, NOT_FOUND)
             if record.state != "draft":
                 return error_response(405, METHOD_NOT_ALLOWED)
-            del state.dois[record.doi]
-            state.dirty = True
+            state.remove_doi(record)
         return Response(status_code=204)
 
     def _check_prefix(self, doi: str) -> Response | None:
@@ -376,8 +380,7 @@ class DoiRoutes:
             record.updated = now
             if state != "draft" and record.registered is None:
                 record.registered = now
-            record.state = state
-            store.dirty = True
+            store.set_state(record, state)
         if created:
             self.ctx.stats.count_doi_created()
             return JsonApiResponse(

@@ -32,6 +32,11 @@ class RemoteEmulator:
         """Every DOI (lower-case) with state, url, created_count and update_count."""
         return self._call("GET", "dois")  # type: ignore[no-any-return]
 
+    def generate_dois(self, template: dict[str, Any], count: int, start: int = 1) -> int:
+        """Store ``count`` DOIs from a template holding ``{n}`` (see the control route)."""
+        body = {"template": template, "count": count, "start": start}
+        return int(self._call("POST", "dois/generate", body)["generated"])
+
     def set_faults(
         self,
         rules: Sequence[Fault] = (),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-@dataclass
+@dataclass(slots=True)  # a million of them fit in a few hundred MB
 class DoiRecord:
     """One DOI as DataCite holds it; ``doi`` is upper-case, as DataCite stores it.
 
@@ -77,11 +79,17 @@ class ReportRecord:
 
 
 class EmulatorState:
-    """Everything the emulator remembers; ``lock`` lets tests read it from their thread."""
+    """Everything the emulator remembers; ``lock`` lets tests read it from their thread.
+
+    DOIs are also kept in creation order (``sequence``) with counts per prefix and state, so a
+    cursor page over a million DOIs is a binary search and a short walk, never a full scan.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.dois: dict[str, DoiRecord] = {}
+        self._order: list[DoiRecord] = []  # ascending sequence; deleted records skipped
+        self._counts: Counter[tuple[str, str]] = Counter()  # (prefix, state) -> DOIs
         self.events: dict[str, EventRecord] = {}
         self.event_keys: dict[tuple[Any, ...], str] = {}
         self.creations: Counter[str] = Counter()
@@ -109,13 +117,90 @@ class EmulatorState:
                 updated=created,
                 created_count=self.creations[doi],
             )
-            self.dois[doi] = record
+            self._add(record)
             self.dirty = True
             return record
 
+    def generate(self, template: dict[str, Any], numbers: range, now: str | None = None) -> int:
+        """Store one DOI per number from a template whose strings may hold ``{n}`` (``doi``,
+        ``state``, ``url``, ``attributes``): how benchmarks load a million DOIs at once."""
+        created = now or utc_now()
+        with self.lock:
+            for n in numbers:
+                doi = _fill(template["doi"], n).strip().upper()
+                existing = self.dois.get(doi)
+                if existing is not None:
+                    self.remove_doi(existing)
+                record = self.new_doi(doi, created)
+                record.url = _fill(template.get("url"), n)
+                record.attributes = _fill(template.get("attributes") or {}, n)
+                record.registered = created
+                self.set_state(record, template.get("state", "findable"))
+        return len(numbers)
+
+    def _add(self, record: DoiRecord) -> None:
+        self.dois[record.doi] = record
+        if self._order and self._order[-1].sequence > record.sequence:
+            bisect.insort(self._order, record, key=lambda r: r.sequence)
+        else:
+            self._order.append(record)
+        self._counts[(record.prefix, record.state)] += 1
+
+    def set_state(self, record: DoiRecord, state: str) -> None:
+        """Change a stored DOI's state (keeps the counts per state right)."""
+        with self.lock:
+            if record.state != state and self.dois.get(record.doi) is record:
+                self._counts[(record.prefix, record.state)] -= 1
+                self._counts[(record.prefix, state)] += 1
+            record.state = state
+            self.dirty = True
+
+    def remove_doi(self, record: DoiRecord) -> None:
+        with self.lock:
+            if self.dois.get(record.doi) is record:
+                del self.dois[record.doi]
+                self._counts[(record.prefix, record.state)] -= 1
+                if len(self._order) > 2 * len(self.dois) + 1000:
+                    self._order = [r for r in self._order if self.dois.get(r.doi) is r]
+                self.dirty = True
+
+    def count_dois(self, prefixes: set[str], states: set[str] | None) -> int:
+        """DOIs under any of ``prefixes`` (empty: any) in any of ``states`` (None: any)."""
+        with self.lock:
+            return sum(
+                n
+                for (prefix, state), n in self._counts.items()
+                if (not prefixes or prefix in prefixes) and (states is None or state in states)
+            )
+
+    def dois_after(self, sequence: int, wanted: Callable[[DoiRecord], bool]) -> Iterator[DoiRecord]:
+        """Live DOIs created after ``sequence``, oldest first, that ``wanted`` accepts.
+
+        Lazy: a page takes what it needs; DOIs created meanwhile come at the end.
+        """
+        order: list[DoiRecord] = []
+        position = 0
+        while True:
+            with self.lock:
+                if order is not self._order:  # first step, or the list was compacted
+                    order = self._order
+                    position = bisect.bisect_right(order, sequence, key=lambda r: r.sequence)
+                if position >= len(order):
+                    return
+                record = order[position]
+                live = self.dois.get(record.doi) is record
+            position += 1
+            sequence = record.sequence
+            if live and wanted(record):
+                yield record
+
     def dois_by_state(self) -> dict[str, int]:
         with self.lock:
-            return dict(Counter(record.state for record in self.dois.values()))
+            totals: Counter[str] = Counter()
+            for (_prefix, state), n in self._counts.items():
+                if n:
+                    totals[state] += n
+            return dict(totals)
 
     # Events ----------------------------------------------------------------
     def store_event(self, record: EventRecord) -> None:
@@ -129,6 +214,8 @@ class EmulatorState:
         with self.lock:
             if dois:
                 self.dois.clear()
+                self._order.clear()
+                self._counts.clear()
                 self.creations.clear()
                 self.handle_targets.clear()
             if events:
@@ -152,9 +239,8 @@ class EmulatorState:
     def load_json(self, data: dict[str, Any]) -> None:
         with self.lock:
             self.clear()
-            for item in data.get("dois", []):
-                record = DoiRecord(**item)
-                self.dois[record.doi] = record
+            for item in sorted(data.get("dois", []), key=lambda item: item["sequence"]):
+                self._add(DoiRecord(**item))
             for item in data.get("events", []):
                 self.store_event(EventRecord(**item))
             for item in data.get("reports", []):
@@ -182,3 +268,14 @@ class EmulatorState:
             return False
         self.load_json(json.loads(path.read_text(encoding="utf-8")))
         return True
+
+
+def _fill(value: Any, n: int) -> Any:
+    """``value`` with ``{n}`` replaced by ``n`` in every string it holds."""
+    if isinstance(value, str):
+        return value.replace("{n}", str(n)) if "{n}" in value else value
+    if isinstance(value, dict):
+        return {key: _fill(item, n) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, n) for item in value]
+    return value
