@@ -158,6 +158,14 @@ class DataCiteClient:
         self, *, prefix: str | None = None, client_id: str | None = None, page_size: int = 1000
     ) -> Iterator[DoiResponse]:
         """Every DOI of a prefix/repository, in large cursor-paginated pages."""
+        for page in self.iter_doi_pages(prefix=prefix, client_id=client_id, page_size=page_size):
+            yield from page
+
+    def iter_doi_pages(
+        self, *, prefix: str | None = None, client_id: str | None = None, page_size: int = 1000
+    ) -> Iterator[list[DoiResponse]]:
+        """DataCite's DOI listing one cursor page at a time (``page[cursor]``, ``links.next``),
+        so a million DOIs are compared page by page, never held at once."""
         params: dict[str, Any] = {"page[size]": page_size, "page[cursor]": 1}
         if prefix:
             params["prefix"] = prefix
@@ -167,10 +175,10 @@ class DataCiteClient:
         while path:
             resp = self._request("GET", path, params=params)
             body = resp.json()
-            for item in body.get("data") or []:
-                yield DoiResponse.from_body({"data": item})
+            data = body.get("data") or []
+            yield [DoiResponse.from_body({"data": item}) for item in data]
             next_link = (body.get("links") or {}).get("next")
-            if not next_link or not body.get("data"):
+            if not next_link or not data:
                 break
             path, params = next_link, {}
 

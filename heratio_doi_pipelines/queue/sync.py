@@ -1,11 +1,11 @@
 """Reconciling local DOI state with DataCite in bulk.
 
 Sync pages through DataCite's DOI list for the repository (1,000 per page, cursor
-pagination) instead of one GET per DOI, compares every local DOI (state, URL, key metadata)
-with what DataCite holds, and reports drift: DOIs stuck in draft, DOIs missing at DataCite
-(confirmed with a single GET, since DataCite's search index can lag), and DOIs under our
-prefix that the catalogue does not know. With ``repair`` it queues the updates that make
-DataCite agree with the catalogue again.
+pagination, one page in memory at a time) instead of one GET per DOI, compares every local
+DOI (state, URL, key metadata) with what DataCite holds, and reports drift: DOIs stuck in
+draft, DOIs missing at DataCite (confirmed with a single GET, since DataCite's search index
+can lag), and DOIs under our prefix that the catalogue does not know. With ``repair`` it
+queues the updates that make DataCite agree with the catalogue again.
 """
 
 from __future__ import annotations
@@ -108,6 +108,19 @@ def _publisher_name(value: Any) -> str | None:
     return value.get("name") if isinstance(value, dict) else value
 
 
+_SYNC_COLUMNS = (
+    ahg_doi.c.id,
+    ahg_doi.c.information_object_id,
+    ahg_doi.c.doi,
+    ahg_doi.c.status,
+    ahg_doi.c.url,
+    ahg_doi.c.confirmed_at,
+    ahg_doi.c.metadata_json,
+    ahg_doi.c.created_at,
+)
+_CHUNK = 1000
+
+
 def sync_with_datacite(
     engine: sa.Engine,
     client: DataCiteClient,
@@ -116,35 +129,74 @@ def sync_with_datacite(
     repair: bool = False,
     stuck_draft_after_days: int = 1,
 ) -> SyncReport:
-    """Compare every local DOI with DataCite's listing; optionally queue the repairs."""
+    """Compare every local DOI with DataCite's listing; optionally queue the repairs.
+
+    The listing is compared one cursor page at a time against the local rows of that page's
+    DOIs (one indexed query per page), so memory stays flat however many DOIs there are;
+    local DOIs the listing never showed are then looked up one by one (the index can lag).
+    """
     report = SyncReport()
-    remote: dict[str, DoiResponse] = {}
-    for response in client.iter_dois(client_id=settings.repository_id or None):
-        if response.doi.startswith(settings.prefix.lower() + "/"):
-            remote[response.doi.lower()] = response
-    report.remote_dois = len(remote)
     now = utcnow()
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                ahg_doi.c.id,
-                ahg_doi.c.information_object_id,
-                ahg_doi.c.doi,
-                ahg_doi.c.status,
-                ahg_doi.c.url,
-                ahg_doi.c.confirmed_at,
-                ahg_doi.c.metadata_json,
-                ahg_doi.c.created_at,
-            ).where(sa.func.lower(ahg_doi.c.doi).like(settings.prefix.lower() + "/%"))
-        ).all()
-    report.local_dois = len(rows)
+    prefix = settings.prefix.lower() + "/"
+    seen: set[int] = set()  # ahg_doi ids the listing showed
+    remote_only: dict[str, str] = {}  # DOI -> DataCite state
     to_update: list[int] = []
     to_verify: list[int] = []
     observed: list[tuple[int, DoiResponse, bool]] = []
-    for row in rows:
-        key = row.doi.lower()
-        found = remote.pop(key, None)
-        if found is None:
+
+    def compare(row: Any, found: DoiResponse) -> None:
+        drifts = _compare(row, found, now, stuck_draft_after_days)
+        if not drifts:
+            report.in_agreement += 1
+            return
+        metadata_drift = any(kind == "metadata" for kind, _, _ in drifts)
+        observed.append((row.id, found, metadata_drift))
+        for kind, local, theirs in drifts:
+            fix = VERIFY if kind == "unconfirmed" else UPDATE
+            report.drift.append(
+                Drift(
+                    row.doi, row.information_object_id, kind, local, theirs, fix if repair else ""
+                )
+            )
+            (to_verify if fix == VERIFY else to_update).append(row.information_object_id)
+
+    for page in client.iter_doi_pages(client_id=settings.repository_id or None):
+        report.pages += 1
+        ours = [r for r in page if r.doi.startswith(prefix)]
+        report.remote_dois += len(ours)
+        with engine.connect() as conn:
+            # DOIs are stored lower-case; DataCite lists them lower-case.
+            local = {
+                row.doi.lower(): row
+                for row in conn.execute(
+                    sa.select(*_SYNC_COLUMNS).where(ahg_doi.c.doi.in_([r.doi for r in ours]))
+                )
+            }
+        for response in ours:
+            row = local.get(response.doi)
+            if row is None:
+                remote_only[response.doi] = response.state
+                continue
+            seen.add(row.id)
+            compare(row, response)
+
+    unseen: list[int] = []
+    with engine.connect() as conn:
+        rows = conn.execution_options(yield_per=5000).execute(
+            sa.select(ahg_doi.c.id).where(sa.func.lower(ahg_doi.c.doi).like(prefix + "%"))
+        )
+        for (doi_id,) in rows:
+            report.local_dois += 1
+            if doi_id not in seen:
+                unseen.append(doi_id)
+        rows.close()
+    for start in range(0, len(unseen), _CHUNK):
+        with engine.connect() as conn:
+            missing = conn.execute(
+                sa.select(*_SYNC_COLUMNS).where(ahg_doi.c.id.in_(unseen[start : start + _CHUNK]))
+            ).all()
+        for row in missing:
+            remote_only.pop(row.doi.lower(), None)  # a DOI stored in other letter case
             try:
                 found = client.get_doi(row.doi)  # the listing can lag behind
             except NotFoundError:
@@ -161,22 +213,9 @@ def sync_with_datacite(
                     )
                     to_update.append(row.information_object_id)
                 continue
-        drifts = _compare(row, found, now, stuck_draft_after_days)
-        if not drifts:
-            report.in_agreement += 1
-            continue
-        metadata_drift = any(kind == "metadata" for kind, _, _ in drifts)
-        observed.append((row.id, found, metadata_drift))
-        for kind, local, theirs in drifts:
-            fix = VERIFY if kind == "unconfirmed" else UPDATE
-            report.drift.append(
-                Drift(
-                    row.doi, row.information_object_id, kind, local, theirs, fix if repair else ""
-                )
-            )
-            (to_verify if fix == VERIFY else to_update).append(row.information_object_id)
-    for doi, response in sorted(remote.items()):
-        report.drift.append(Drift(doi, None, "remote_only", "", response.state, ""))
+            compare(row, found)
+    for doi, state in sorted(remote_only.items()):
+        report.drift.append(Drift(doi, None, "remote_only", "", state, ""))
     with engine.begin() as conn:
         # Record what DataCite holds, so a queued update sees the difference and sends.
         for doi_id, found, metadata_drift in observed:
