@@ -226,8 +226,13 @@ class _Node:
     rgt: int = 0
 
 
+# Rows held before they are written: a million-record archive is written fonds by fonds.
+FLUSH_ROWS = 200_000
+
+
 class _ArchiveBuilder:
-    """Accumulates rows per table in memory, then bulk-inserts them in one transaction."""
+    """Accumulates rows per table in memory and bulk-inserts them, a few fonds at a time, in
+    one transaction (tables always in the order their first rows were made)."""
 
     def __init__(
         self, conn: sa.Connection, rng: random.Random, base_time: datetime, records: int
@@ -710,6 +715,8 @@ class _ArchiveBuilder:
             )
             counter, remaining = self._subtree(fonds, counter, remaining)
             self.counts["fonds"] += 1
+            if sum(len(rows) for rows in self.rows.values()) >= FLUSH_ROWS:
+                self._write_rows()  # a whole fonds is complete: its rows can go
         self.root_rgt = counter
 
     def _subtree(self, node: _Node, counter: int, remaining: int) -> tuple[int, int]:
@@ -1211,7 +1218,7 @@ class _ArchiveBuilder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def flush(self) -> None:
+    def _write_rows(self) -> None:
         tables: dict[str, sa.Table] = {
             **t.metadata.tables,
             **{table.name: table for table in SIDECAR_TABLES},
@@ -1219,6 +1226,10 @@ class _ArchiveBuilder:
         for name, rows in self.rows.items():
             for batch in _batches(rows, 20_000):
                 _bulk_insert(self.conn, tables[name], batch)
+            rows.clear()  # the key stays, and with it the table's place in the order
+
+    def flush(self) -> None:
+        self._write_rows()
         io = t.information_object
         self.conn.execute(
             sa.update(io).where(io.c.id == c.ROOT_INFORMATION_OBJECT_ID).values(rgt=self.root_rgt)
