@@ -123,7 +123,7 @@ class DoiSettings:
     rate_limit_requests: int = 0  # 0: DataCite's documented limit for the environment
     rate_limit_window_s: float = 0.0
     read_timeout_s: float = 30.0  # how long to wait for DataCite's answer
-    events_per_minute: int = 60
+    events_per_minute: int = 30  # Heratio's event job submits at most 30 a minute
     failure_notify: str = ""
     notify_digest: bool = True
     publisher_ror: str = ""  # the publisher's ROR id, sent as publisherIdentifier

@@ -60,7 +60,7 @@ class EventsConfig:
     api_token: str = field(default="", repr=False)
     repository_id: str = ""
     password: str = field(default="", repr=False)
-    per_minute: int = 60
+    per_minute: int = DoiSettings.events_per_minute
     camel_case: bool = False
     contact_email: str = ""
     publisher: str = "Heratio Archive"

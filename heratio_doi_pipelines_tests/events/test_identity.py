@@ -114,6 +114,7 @@ def test_events_config_from_settings_and_environment(events_engine) -> None:
     )
     assert config.url == "https://api.datacite.org"
     assert config.uses_bearer and not config.camel_case
+    assert config.per_minute == 30  # Heratio's event job cap, unless doi_events_per_minute says
     assert "tok" not in repr(config)
     env = {"DATACITE_EVENTS_URL": "http://127.0.0.1:9/", "DATACITE_EVENTS_API_VERSION": "2"}
     config = resolve_events_config(events_engine, {}, environ=env)
