@@ -115,7 +115,7 @@ class DoiSettings:
     resource_type: str = "Text"
     suffix_pattern: str = "{repository_code}/{year}/{object_id}"
     base_url: str = "http://localhost"
-    tombstone_url_pattern: str = "{base_url}/doi/tombstone/{doi}"
+    tombstone_url_pattern: str = "{url}"  # the DOI's own URL: Heratio has no tombstone page
     auto_mint: bool = False
     register_drafts: bool = False
     xml_mode: bool = False

@@ -147,6 +147,18 @@ actor_i18n = _i18n(
     sa.Column("revision_history", sa.Text),
 )
 
+# A user account is an actor too (user.id = actor.id). Heratio adds ``email_bounced_at`` (a
+# hard bounce suppresses mail) and ``preferred_locale``; plain AtoM has neither.
+user = _table(
+    "user",
+    _object_id_pk(),
+    sa.Column("username", sa.String(255)),
+    sa.Column("email", sa.String(255)),
+    sa.Column("password_hash", sa.String(255)),
+    sa.Column("salt", sa.String(255)),
+    sa.Column("active", sa.SmallInteger, server_default="1"),
+)
+
 # A repository is an actor: repository.id = actor.id, its name is actor_i18n's.
 repository = _table(
     "repository",
@@ -364,10 +376,54 @@ SERIAL_TABLES = (
 
 CATALOGUE_TABLES: tuple[str, ...] = tuple(metadata.tables)
 
+# Heratio's own catalogue-side tables that the reader uses when a site has them (its install
+# SQL creates them; AtoM has none): exhibition placements (packages/ahg-exhibition) and the
+# audit log that records who created a description (database/core/00_core_schema.sql). Only
+# the columns the pipeline reads or the sample fills are declared.
+exhibition = _table(
+    "exhibition",
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("slug", sa.String(255), unique=True),
+    sa.Column("status", sa.String(99), server_default="concept"),
+    sa.Column("created_at", sa.DateTime),
+)
+
+exhibition_object = _table(
+    "exhibition_object",
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("exhibition_id", sa.Integer, nullable=False),
+    sa.Column("information_object_id", sa.Integer, nullable=False),
+    sa.Column("sequence_order", sa.Integer, server_default="0"),
+    sa.Column("status", sa.String(78), server_default="proposed"),
+    sa.Index("idx_exobj_exhibition", "exhibition_id"),
+    sa.Index("idx_exobj_object", "information_object_id"),
+)
+
+security_audit_log = _table(
+    "security_audit_log",
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("object_id", sa.Integer),
+    sa.Column("object_type", sa.String(50), server_default="information_object"),
+    sa.Column("user_id", sa.Integer),
+    sa.Column("user_name", sa.String(255)),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("action_category", sa.String(50), server_default="access"),
+    sa.Column("created_at", sa.DateTime),
+    sa.Index("idx_security_audit_log_object", "object_id"),
+)
+
+HERATIO_CATALOGUE_TABLES: tuple[str, ...] = (
+    "exhibition",
+    "exhibition_object",
+    "security_audit_log",
+)
+
 
 def create_catalogue_tables(engine: sa.Engine, tables: Iterable[str] | None = None) -> list[str]:
     """Create the AtoM tables that are missing (sample archives and tests); returns those created.
 
+    ``tables`` defaults to AtoM's own; Heratio's (``HERATIO_CATALOGUE_TABLES``) only when named.
     Existing tables are left exactly as they are: this never alters a catalogue.
     """
     wanted = [metadata.tables[name] for name in (tables or CATALOGUE_TABLES)]

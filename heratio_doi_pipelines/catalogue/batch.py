@@ -11,7 +11,8 @@ table (``IN (...)`` lists chunked at ``IN_CHUNK`` ids), never one per record:
  5. actors (+ actor_i18n)     6. repositories (+ contact_information country codes)
  7. ahg_actor_identifier      8. subject/place/genre terms (+ ahg_place_coords)
  9. level-of-description names  10. digital objects and their derivatives
-11. `language` property  12. exhibition notes  13. ahg_io_geolocation  14. ahg_io_funding
+11. `language` property  12. exhibition notes and Heratio's exhibition placements (one UNION)
+13. ahg_io_geolocation  14. ahg_io_funding
 15. parent DOIs from ahg_doi (in the DOI database when that is separate).
 
 So a batch of up to ``IN_CHUNK`` records costs at most 15 queries whatever its size; a query
@@ -108,6 +109,7 @@ PLACE_COORD_COLUMNS = (
     "polygon_json",
 )
 
+_NOTE, _PLACEMENT = "note", "placement"  # the kinds of _exhibitions_statement rows
 _URL = re.compile(r"https?://[^\s<>\"'\]\[]+", re.IGNORECASE)
 
 
@@ -120,6 +122,11 @@ class CatalogueSchema:
     place_coord_columns: tuple[str, ...]
     inherit_reference_code: bool
     separator: str
+
+    @property
+    def has_exhibitions(self) -> bool:
+        """Heratio's exhibition placements can be read (both of its tables exist)."""
+        return {"exhibition", "exhibition_object"} <= self.tables
 
 
 @dataclass
@@ -461,8 +468,11 @@ def _languages_statement() -> sa.Select:
 
 
 @cache
-def _exhibitions_statement() -> sa.Select:
-    """Notes whose type is an 'Exhibition' note-type term (see constants)."""
+def _exhibitions_statement(placements: bool) -> sa.Select | sa.CompoundSelect:
+    """Notes whose type is an 'Exhibition' note-type term (see constants) and, with
+    ``placements``, Heratio's exhibition placements (``exhibition_object`` of an existing
+    ``exhibition``): one statement, so a site with exhibitions costs no extra query.
+    ``kind`` tells the two apart; a placement's ``id`` is the exhibition's."""
     n, ni, term, ti = t.note, t.note_i18n, t.term, t.term_i18n
     exhibition_types = (
         sa.select(term.c.id)
@@ -472,12 +482,35 @@ def _exhibitions_statement() -> sa.Select:
             sa.func.lower(sa.func.trim(ti.c.name)).in_(c.EXHIBITION_NOTE_TYPE_NAMES),
         )
     )
-    return (
-        sa.select(n.c.id, n.c.object_id, n.c.source_culture, ni.c.culture, ni.c.content)
+    notes = (
+        sa.select(
+            sa.literal(_NOTE, sa.String(10)).label("kind"),
+            n.c.id,
+            n.c.object_id,
+            n.c.source_culture,
+            ni.c.culture,
+            ni.c.content,
+        )
         .select_from(n.join(ni, ni.c.id == n.c.id))
         .where(_in_ids(n.c.object_id), n.c.type_id.in_(exhibition_types))
-        .order_by(n.c.id)
     )
+    if not placements:
+        return notes.order_by(n.c.id)
+    eo, ex = t.exhibition_object, t.exhibition
+    placed = (
+        sa.select(
+            sa.literal(_PLACEMENT, sa.String(10)).label("kind"),
+            ex.c.id,
+            eo.c.information_object_id,
+            sa.null().cast(sa.String(7)),
+            sa.null().cast(sa.String(7)),
+            sa.null().cast(sa.Text),
+        )
+        .select_from(eo.join(ex, ex.c.id == eo.c.exhibition_id))
+        .where(_in_ids(eo.c.information_object_id))
+    )
+    union = sa.union_all(notes, placed).subquery("exhibitions")
+    return sa.select(union).order_by(union.c.kind, union.c.id)
 
 
 @cache
@@ -699,15 +732,21 @@ class BatchReader:
             found[object_id] = codes
         return found
 
-    def _exhibitions(self, ids: list[int]) -> dict[int, list[str]]:
-        """URLs in notes whose type is an 'Exhibition' note-type term (see constants)."""
+    def _exhibitions(self, ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[int]]]:
+        """URLs in exhibition notes, and the ids of Heratio exhibitions showing the record."""
         notes: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         sources: dict[int, str] = {}
-        for note_id, object_id, source_culture, culture, content in fetch_in_chunks(
-            self.conn, ids, _exhibitions_statement()
+        placements: dict[int, list[int]] = defaultdict(list)
+        statement = _exhibitions_statement(self.schema.has_exhibitions)
+        for kind, row_id, object_id, source_culture, culture, content in fetch_in_chunks(
+            self.conn, ids, statement
         ):
-            notes[object_id].setdefault(note_id, {})[culture] = content
-            sources[note_id] = source_culture
+            if kind == _PLACEMENT:
+                if row_id not in placements[object_id]:
+                    placements[object_id].append(row_id)
+                continue
+            notes[object_id].setdefault(row_id, {})[culture] = content
+            sources[row_id] = source_culture
         found: dict[int, list[str]] = {}
         for object_id, by_note in notes.items():
             urls: list[str] = []
@@ -718,7 +757,7 @@ class BatchReader:
                     if url not in urls:
                         urls.append(url)
             found[object_id] = urls
-        return found
+        return found, placements
 
     def _geolocations(self, ids: list[int]) -> dict[int, GeoPoint]:
         if "ahg_io_geolocation" not in self.schema.tables:
@@ -822,7 +861,7 @@ class BatchReader:
         levels = self._level_names(level_ids) if level_ids else {}
         digital_objects = self._digital_objects(ids)
         languages = self._languages(ids)
-        exhibitions = self._exhibitions(ids)
+        exhibitions, exhibition_ids = self._exhibitions(ids)
         geolocations = self._geolocations(ids)
         funding = self._funding(ids)
         parent_ids = sorted(
@@ -905,6 +944,7 @@ class BatchReader:
                         place = places_made[term_id, name] = self._place(term_id, term, name)
                     places.append(place)
 
+            parent_node = nodes.get(node.parent_id) if node.parent_id else None
             repository_id = repository_of[record_id]
             repository_code, country = (
                 repositories.get(repository_id, (None, None)) if repository_id else (None, None)
@@ -939,10 +979,17 @@ class BatchReader:
                     geolocation=geolocations.get(record_id),
                     funding=tuple(funding.get(record_id, ())),
                     parent_doi=parent_dois.get(node.parent_id) if node.parent_id else None,
+                    parent_slug=_text(parent_node.slug) if parent_node else None,
+                    parent_publication_status=c.PUBLICATION_STATUS_NAMES.get(
+                        parent_node.status_id or 0
+                    )
+                    if parent_node
+                    else None,
                     exhibition_urls=tuple(exhibitions.get(record_id, ())),
                     repository_ror=identifiers.get(repository_id, {}).get("ror")
                     if repository_id
                     else None,
+                    exhibition_ids=tuple(exhibition_ids.get(record_id, ())),
                     updated_at=_timestamp_text(node.updated_at),
                 )
             )

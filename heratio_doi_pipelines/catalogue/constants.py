@@ -91,6 +91,7 @@ CLASS_TAXONOMY = "QubitTaxonomy"
 CLASS_DIGITAL_OBJECT = "QubitDigitalObject"
 CLASS_OBJECT_TERM_RELATION = "QubitObjectTermRelation"
 CLASS_RELATION = "QubitRelation"
+CLASS_USER = "QubitUser"
 
 # setting.name values that shape the reference code (scope NULL, value in setting_i18n)
 SETTING_INHERIT_CODE = "inherit_code_informationobject"

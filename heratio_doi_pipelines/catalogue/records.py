@@ -95,7 +95,10 @@ class CatalogueRecord:
     geolocation: GeoPoint | None = None
     funding: tuple[Funding, ...] = ()
     parent_doi: str | None = None  # the parent description's DOI, when it has one
-    exhibition_urls: tuple[str, ...] = ()
     repository_ror: str | None = None  # the holding repository's ROR (ahg_actor_identifier), raw
+    parent_slug: str | None = None  # the parent's public URL slug (its link without a DOI)
+    parent_publication_status: str | None = None  # the parent's "draft" | "published" | None
+    exhibition_urls: tuple[str, ...] = ()  # URLs found in AtoM exhibition notes
+    exhibition_ids: tuple[int, ...] = ()  # Heratio exhibitions showing the record
     updated_at: str | None = None  # object.updated_at, ISO text
     extra: dict[str, str] = field(default_factory=dict, hash=False, compare=False)

@@ -12,7 +12,10 @@ reference codes, repository set on the fonds only, as AtoM does); creation and p
 events with zero-filled partial dates; subjects, places (coordinates in ``ahg_place_coords``,
 points in ``ahg_io_geolocation``), genres; PHP-serialised languages; digital objects with
 reference and thumbnail derivatives; draft and published status; funding rows; exhibition
-notes. About 6 % of descriptions are deliberately messy (see ``MESSY_KINDS``), and a few fonds
+notes; Heratio's exhibitions with their placements (``exhibition``, ``exhibition_object``) and
+the user who created each description (``user`` accounts, ``security_audit_log`` create rows;
+one account has no address, and some descriptions have no create row, as imported ones do).
+About 6 % of descriptions are deliberately messy (see ``MESSY_KINDS``), and a few fonds
 have no creator anywhere in their tree.
 
 Appending: when the database already has descriptions, new objects get ids after the current
@@ -121,6 +124,17 @@ _CONSTANT_TERMS: dict[int, tuple[int, str | None]] = {
     c.PUBLICATION_STATUS_PUBLISHED: (c.TAXONOMY_PUBLICATION_STATUS, "Published"),
 }
 _EXHIBITION_NOTE_TYPE = "Exhibition"
+# Heratio exhibitions (slug, title) and user accounts (username, email) of every sample
+SAMPLE_EXHIBITIONS = (
+    ("sea-and-shore", "Sea and Shore: Coastal Lives"),
+    ("paper-trails", "Paper Trails: Letters Home"),
+    ("city-of-letters", "City of Letters"),
+)
+SAMPLE_USERS = (
+    ("archivist", "archivist@archive.example.org"),
+    ("cataloguer", "cataloguer@archive.example.org"),
+    ("migration", None),  # an import account without a mail address
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,8 @@ class SampleSummary:
     creatorless_fonds: int
     appended: bool
     messy_by_kind: dict[str, int] = field(default_factory=dict, compare=False)
+    exhibition_placements: int = 0  # Heratio exhibition_object rows
+    owned: int = 0  # descriptions with a security_audit_log create row
 
     def __str__(self) -> str:
         span = f" (ids {self.first_id}..{self.last_id})" if self.first_id else ""
@@ -161,7 +177,8 @@ class SampleSummary:
             f"({self.orcids} with ORCID)",
             f"  published {self.published}, drafts {self.drafts}",
             f"  digital objects {self.digital_objects}, funding rows {self.funding_rows}, "
-            f"geolocations {self.geolocations}, exhibitions {self.exhibitions}",
+            f"geolocations {self.geolocations}, exhibition notes {self.exhibitions}, "
+            f"exhibition placements {self.exhibition_placements}",
             f"  messy {self.messy}, fonds without any creator {self.creatorless_fonds}",
         ]
         return "\n".join(lines)
@@ -261,6 +278,7 @@ class _ArchiveBuilder:
         self.messy_by_kind: dict[str, int] = defaultdict(int)
         self.messy_turn = 0
         self.new_records: list[int] = []
+        self.placed: list[int] = []  # descriptions shown in a Heratio exhibition
         self.root_rgt = 2
         self.fonds_number = 0
 
@@ -718,6 +736,73 @@ class _ArchiveBuilder:
             if sum(len(rows) for rows in self.rows.values()) >= FLUSH_ROWS:
                 self._write_rows()  # a whole fonds is complete: its rows can go
         self.root_rgt = counter
+        self._exhibition_placements()
+        self._owners()
+
+    def _exhibition_placements(self) -> None:
+        """Heratio exhibitions (reused by slug when appending) and the items they show."""
+        ex = t.exhibition
+        ids = dict(self.conn.execute(sa.select(ex.c.slug, ex.c.id)).tuples().all())
+        for slug, title in SAMPLE_EXHIBITIONS:
+            if slug not in ids:
+                inserted = self.conn.execute(
+                    ex.insert().values(
+                        title=title, slug=slug, status="open", created_at=self.base_time
+                    )
+                )
+                key = inserted.inserted_primary_key
+                assert key is not None
+                ids[slug] = key[0]
+        exhibition_ids = [ids[slug] for slug, _title in SAMPLE_EXHIBITIONS]
+        for record_id in self.placed:
+            shown_in = [exhibition_ids[record_id % len(exhibition_ids)]]
+            if record_id % 3 == 0:
+                shown_in.append(exhibition_ids[(record_id + 1) % len(exhibition_ids)])
+            for position, exhibition_id in enumerate(shown_in):
+                self.rows["exhibition_object"].append(
+                    {
+                        "exhibition_id": exhibition_id,
+                        "information_object_id": record_id,
+                        "sequence_order": position,
+                        "status": "installed",
+                    }
+                )
+                self.counts["exhibition_placements"] += 1
+
+    def _owners(self) -> None:
+        """User accounts (actors, reused by username) and who created each new description,
+        as Heratio's audit middleware records it; every tenth has no create row."""
+        u = t.user
+        known = dict(self.conn.execute(sa.select(u.c.username, u.c.id)).tuples().all())
+        users: list[tuple[int, str]] = []
+        for username, email in SAMPLE_USERS:
+            user_id = known.get(username)
+            if user_id is None:
+                user_id = self._object(c.CLASS_USER)
+                self.rows["actor"].append(
+                    self._actor_row(user_id, None, "en", parent=c.ROOT_ACTOR_ID)
+                )
+                self.rows["actor_i18n"].append(self._actor_i18n_row(user_id, "en", username))
+                self.rows["user"].append(
+                    {"id": user_id, "username": username, "email": email, "active": 1}
+                )
+            users.append((user_id, username))
+        for record_id in self.new_records:
+            if record_id % 10 == 0:
+                continue
+            user_id, username = users[record_id % len(users)]
+            self.rows["security_audit_log"].append(
+                {
+                    "object_id": record_id,
+                    "object_type": "information_object",
+                    "user_id": user_id,
+                    "user_name": username,
+                    "action": "create",
+                    "action_category": "admin",
+                    "created_at": self.base_time,
+                }
+            )
+            self.counts["owned"] += 1
 
     def _subtree(self, node: _Node, counter: int, remaining: int) -> tuple[int, int]:
         """Create ``node`` and (budget allowing) its children, numbering the nested set."""
@@ -937,6 +1022,8 @@ class _ArchiveBuilder:
             self._digital_object(node)
             if rng.random() < 0.03:
                 self._exhibition(node)
+            if node.id % 7 == 0:  # not from rng: the rest of the sample stays as it was
+                self.placed.append(node.id)
         if node.level in ("Fonds", "Series", "File") and rng.random() < 0.06:
             self._funding(node)
         if node.level in ("File", "Item") and rng.random() < 0.1:
@@ -1262,6 +1349,8 @@ class _ArchiveBuilder:
             creatorless_fonds=self.counts["creatorless_fonds"],
             appended=self.appended,
             messy_by_kind=dict(self.messy_by_kind),
+            exhibition_placements=self.counts["exhibition_placements"],
+            owned=self.counts["owned"],
         )
 
 
@@ -1329,7 +1418,7 @@ def generate_sample_archive(
     """
     if records < 0:
         raise ValueError("records must be >= 0")
-    t.create_catalogue_tables(engine)
+    t.create_catalogue_tables(engine, t.CATALOGUE_TABLES + t.HERATIO_CATALOGUE_TABLES)
     with engine.begin() as conn:
         existing = set(sa.inspect(conn).get_table_names())
         missing = [table for table in SIDECAR_TABLES if table.name not in existing]

@@ -15,7 +15,7 @@ from heratio_doi_pipelines.metadata.doi_strings import (
     repository_code_for,
 )
 from heratio_doi_pipelines.metadata.kernel_xml import from_xml, to_xml
-from heratio_doi_pipelines.metadata.mapping import BuildResult, build_attributes
+from heratio_doi_pipelines.metadata.mapping import BuildResult, build_attributes, landing_url
 from heratio_doi_pipelines.metadata.payload import (
     Payload,
     PayloadBatch,
@@ -46,6 +46,7 @@ __all__ = [
     "format_doi",
     "from_xml",
     "kernel_schema",
+    "landing_url",
     "payload_for_send",
     "payload_hash",
     "repository_code_for",

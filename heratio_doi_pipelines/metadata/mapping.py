@@ -47,11 +47,15 @@ Mapping and normalisation rules:
   unknown value before it is dropped with a warning; none -> ``language_fallback``.
 - identifiers (alternate identifiers): the inherited reference code (else the local
   identifier) with identifierType ``Reference code``.
-- relatedIdentifiers: parent DOI -> ``IsPartOf`` (DOI; invalid DOI dropped with a warning);
-  digital-object derivatives except thumbnails (usage 142) -> ``IsVariantFormOf`` with the
-  derivative's public URL (``{base_url}/{path}{name}``; external http(s) paths as they are);
-  exhibition URLs (relative ones resolved on the base URL) -> ``IsReferencedBy``; invalid URLs
-  dropped with a warning; duplicates dropped.
+- relatedIdentifiers: parent DOI (findable or registered) -> ``IsPartOf`` (DOI); a parent
+  without one (or with an invalid one, warned) -> ``IsPartOf`` with the parent's public URL
+  (type URL), as Heratio links it, unless the parent is a catalogue draft (its page is not
+  public: no link, a warning); digital-object derivatives except thumbnails (usage 142) ->
+  ``IsVariantFormOf`` with the derivative's public URL (``{base_url}/{path}{name}``; external
+  http(s) paths as they are); Heratio exhibition placements -> ``IsReferencedBy``
+  ``{base_url}/exhibitions/{id}`` (the URL Heratio's own DOI service gives them); URLs in
+  exhibition notes (relative ones resolved on the base URL) -> ``IsReferencedBy``; invalid
+  URLs dropped with a warning; duplicates dropped.
 - geoLocations: one block per place access point (``geoLocationPlace``, plus point, box and
   polygon when the coordinates sidecar has them) and the record's point; see ``geo``.
 - fundingReferences: see ``funding``.
@@ -64,6 +68,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from heratio_doi_pipelines.catalogue.constants import ROOT_INFORMATION_OBJECT_ID
 from heratio_doi_pipelines.catalogue.records import Actor, CatalogueRecord
 from heratio_doi_pipelines.metadata.context import MetadataContext
 from heratio_doi_pipelines.metadata.dates import DateValue, earliest_year, event_date
@@ -477,15 +482,18 @@ def _related_identifiers(
         if entry not in out:
             out.append(entry)
 
-    if record.parent_doi and record.parent_doi.strip():
-        parent = normalize_doi(record.parent_doi)
-        if parent:
-            add(parent, "DOI", "IsPartOf")
-        else:
+    parent = normalize_doi(record.parent_doi) if record.parent_doi else None
+    if parent:
+        add(parent, "DOI", "IsPartOf")
+    else:
+        if record.parent_doi and record.parent_doi.strip():
             warnings.append(
                 f"relatedIdentifiers: parent DOI {clean_line(record.parent_doi)!r} "
                 "is not a DOI: dropped"
             )
+        parent_url = _parent_url(record, ctx, warnings)
+        if parent_url:
+            add(parent_url, "URL", "IsPartOf")
     base = _base_url(ctx)
     for obj in record.digital_objects:
         if obj.parent_id is None or obj.usage_id == USAGE_THUMBNAIL:
@@ -497,6 +505,9 @@ def _related_identifiers(
             warnings.append(
                 f"relatedIdentifiers: digital object {obj.id} has no usable path: dropped"
             )
+    if base:
+        for exhibition_id in record.exhibition_ids:
+            add(f"{base}/exhibitions/{exhibition_id}", "URL", "IsReferencedBy")
     for raw in record.exhibition_urls:
         text = (raw or "").strip()
         if not text:
@@ -512,6 +523,19 @@ def _related_identifiers(
                 "http(s) URL: dropped"
             )
     return out
+
+
+def _parent_url(record: CatalogueRecord, ctx: MetadataContext, warnings: list[str]) -> str | None:
+    """The parent description's public URL, for a parent without a citable DOI."""
+    if record.parent_id in (None, ROOT_INFORMATION_OBJECT_ID) or not record.parent_slug:
+        return None
+    if record.parent_publication_status == "draft":
+        warnings.append(
+            f"relatedIdentifiers: parent record {record.parent_id} is a draft in the "
+            "catalogue (its page is not public): no IsPartOf link"
+        )
+        return None
+    return landing_url(record.parent_slug, ctx, [])
 
 
 def _digital_object_url(path: str | None, name: str | None, base: str | None) -> str | None:

@@ -208,6 +208,7 @@ class PayloadSummary:
     warned_count: int = 0
     rejected: list[Payload] = field(default_factory=list)  # the first PREVIEW_REJECTED
     warned: list[Payload] = field(default_factory=list)  # the first PREVIEW_WARNED
+    config_warnings: list[str] = field(default_factory=list)  # about the settings, not records
 
     PREVIEW_REJECTED = 20
     PREVIEW_WARNED = 10

@@ -14,7 +14,7 @@ The rules that make minting exactly-once:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +32,10 @@ from heratio_doi_pipelines.metadata import (
     Payload,
     build_payload,
     context_from_settings,
+    landing_url,
     payload_for_send,
 )
+from heratio_doi_pipelines.metadata.tombstone import TombstonePatternError, tombstone_url
 from heratio_doi_pipelines.queue.actions import (
     DEACTIVATE,
     DEFAULT_TARGET_STATE,
@@ -80,6 +82,8 @@ class Outcome:
     state: str | None = None
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    title: str | None = None  # the record's title, for the people mailed about it
+    url: str | None = None  # the record's public page
 
 
 class PermanentFailure(Exception):
@@ -104,6 +108,17 @@ class ItemRunner:
     # --- entry point ------------------------------------------------------------------------
 
     def run(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        outcome = self._run(item, record)
+        if record is None:
+            return outcome
+        return replace(outcome, title=record.title, url=self._public_url(record))
+
+    def _public_url(self, record: CatalogueRecord) -> str | None:
+        """The record's public page as the metadata builder makes it (None without a slug)."""
+        context = context_from_settings(self.settings, year=self.now().year)
+        return landing_url(record.slug, context, [])
+
+    def _run(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         handlers = {
             MINT: self._mint,
             UPDATE: self._update,
@@ -238,12 +253,17 @@ class ItemRunner:
                 details={"note": "draft DOI deleted at DataCite"},
                 values={"datacite_state": None},
             )
-        url = self.settings.tombstone_url_pattern.format(
-            base_url=self.settings.base_url.rstrip("/"),
-            doi=row.doi,
-            object_id=row.information_object_id,
-            slug=(record.slug if record else None) or row.information_object_id,
-        )
+        try:
+            url = tombstone_url(
+                self.settings.tombstone_url_pattern,
+                base_url=self.settings.base_url,
+                doi=row.doi,
+                object_id=row.information_object_id,
+                slug=record.slug if record else None,
+                public_url=row.url or (self._public_url(record) if record else None),
+            )
+        except TombstonePatternError as exc:
+            raise PermanentFailure(f"DOI configuration: {exc}") from exc
         response = self.client.put_doi(row.doi, {"url": url, "event": "hide"})
         self._expect(response, row.doi, "registered")
         return self._complete(

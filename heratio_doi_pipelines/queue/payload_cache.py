@@ -33,6 +33,7 @@ from heratio_doi_pipelines.metadata import (
     context_from_settings,
 )
 from heratio_doi_pipelines.metadata.payload import canonical_json
+from heratio_doi_pipelines.metadata.tombstone import tombstone_host_warning
 from heratio_doi_pipelines.queue.actions import MINT, OPEN_STATUSES, REINSTATE, UPDATE, action_of
 from heratio_doi_pipelines.settings import SettingsResolver
 from heratio_doi_pipelines.store.dois import dois_for_records
@@ -202,4 +203,12 @@ def preflight_report(
         ):
             summary.add(batch)
             report.write(batch)
+    summary.config_warnings.extend(settings_warnings(SettingsResolver(doi_engine, overrides)))
     return summary, out_path
+
+
+def settings_warnings(resolver: SettingsResolver) -> list[str]:
+    """What in the settings would send DOIs somewhere the catalogue does not serve."""
+    settings = resolver.global_settings()
+    warning = tombstone_host_warning(settings.tombstone_url_pattern, settings.base_url)
+    return [warning] if warning else []

@@ -200,6 +200,18 @@ class AtomBuilder:
     def sidecar(self, table: str, **values: Any) -> None:
         self._insert(table, **values)
 
+    def with_heratio_tables(self) -> AtomBuilder:
+        """Heratio's catalogue-side tables (exhibitions, the audit log) beside AtoM's."""
+        t.create_catalogue_tables(self.engine, t.HERATIO_CATALOGUE_TABLES)
+        return self
+
+    def exhibition(self, exhibition_id: int, title: str, *record_ids: int) -> None:
+        self._insert("exhibition", id=exhibition_id, title=title, slug=f"ex-{exhibition_id}")
+        for record_id in record_ids:
+            self._insert(
+                "exhibition_object", exhibition_id=exhibition_id, information_object_id=record_id
+            )
+
 
 @pytest.fixture
 def catalogue_engine(db_url: str) -> Iterator[sa.Engine]:

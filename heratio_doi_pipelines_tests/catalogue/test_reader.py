@@ -325,6 +325,44 @@ def test_exhibitions_from_exhibition_notes(atom: AtomBuilder) -> None:
     )
 
 
+def test_exhibition_placements_when_heratio_has_the_tables(atom: AtomBuilder) -> None:
+    atom.description(10)
+    atom.description(11)
+    atom.term(900, c.TAXONOMY_NOTE_TYPE, {"en": "Exhibition"})
+    atom.note(10, 900, "Shown in: https://museum.example.org/show/1")
+    without = CatalogueReader(atom.engine)
+    assert [r.exhibition_ids for r in without.read_records([10, 11])] == [(), ()]
+    queries_without = without.last_batch_queries
+
+    atom.with_heratio_tables()
+    atom.exhibition(7, "Sea and Shore", 10, 11)
+    atom.exhibition(3, "Paper Trails", 10)
+    atom.sidecar("exhibition_object", exhibition_id=7, information_object_id=10)  # twice
+    atom.sidecar("exhibition_object", exhibition_id=99, information_object_id=11)  # no such
+    reader = CatalogueReader(atom.engine)
+    records = {r.id: r for r in reader.read_records([10, 11])}
+    assert records[10].exhibition_ids == (3, 7)
+    assert records[11].exhibition_ids == (7,)
+    assert records[10].exhibition_urls == ("https://museum.example.org/show/1",)
+    assert reader.last_batch_queries == queries_without  # read in the notes' statement
+
+
+def test_the_parents_slug_and_publication_status(atom: AtomBuilder) -> None:
+    _hierarchy(atom)
+    atom.description(SERIES + 50, parent=FONDS, status=c.PUBLICATION_STATUS_DRAFT, slug="hidden")
+    atom.description(SERIES + 51, parent=SERIES + 50)
+    records = {
+        r.id: r
+        for r in CatalogueReader(atom.engine).read_records([FONDS, SERIES, ITEM, SERIES + 51])
+    }
+    assert (records[FONDS].parent_slug, records[FONDS].parent_publication_status) == (None, None)
+    assert records[SERIES].parent_slug == f"d-{FONDS}"
+    assert records[SERIES].parent_publication_status == "published"
+    assert records[ITEM].parent_slug == f"d-{FILE}"
+    assert records[SERIES + 51].parent_slug == "hidden"
+    assert records[SERIES + 51].parent_publication_status == "draft"
+
+
 def test_parent_doi_only_when_citable(atom: AtomBuilder) -> None:
     _hierarchy(atom)
     atom.with_sidecars()

@@ -193,6 +193,10 @@ def test_every_messy_kind_reads_back(tmp_path: Path) -> None:
     assert any(r.geolocation for r in records)
     assert any(r.funding for r in records)
     assert any(r.exhibition_urls for r in records)
+    assert summary.exhibition_placements > 0
+    assert sum(len(r.exhibition_ids) for r in records) == summary.exhibition_placements
+    assert any(len(r.exhibition_ids) == 2 for r in records)
+    assert any(r.parent_slug and r.parent_publication_status == "published" for r in records)
     assert any(p.box for r in records for p in r.places)
     assert any(p.polygon for r in records for p in r.places)
     assert any(r.publication_status == "draft" for r in records)

@@ -18,7 +18,7 @@ from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, Herati
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
 from heratio_doi_pipelines.store.schema import init_database
-from heratio_doi_pipelines.store.tables import heratio_doi_payload
+from heratio_doi_pipelines.store.tables import ahg_settings, heratio_doi_payload
 
 
 def _site(tmp_path: Path) -> tuple[sa.Engine, dict[str, object]]:
@@ -61,5 +61,32 @@ def test_preflight_report_lists_rejections_and_its_check_warns(tmp_path: Path) -
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert len(rows) == meta["rejected"].value > 0
     assert all(row["errors"] for row in rows)
-    (check,) = result.get_asset_check_evaluations()
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    check = checks["no_rejected_records"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert checks["settings_fit_the_site"].passed  # the default tombstone URL is the record's
+    assert "settings_warnings" not in meta
+
+
+def test_preflight_warns_when_tombstones_would_leave_the_site(tmp_path: Path) -> None:
+    engine, resources = _site(tmp_path)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(ahg_settings).values(
+                setting_key="doi_tombstone_url_pattern",
+                setting_value="https://old-catalogue.example.org/doi/tombstone/{doi}",
+                setting_group="doi",
+            )
+        )
+    result = dg.materialize([metadata_preflight_report], resources=resources)
+    assert result.success  # a warning, not a failure
+    meta = result.asset_materializations_for_node("metadata_preflight_report")[0].metadata
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    check = checks["settings_fit_the_site"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    expected = (
+        "sends tombstoned DOIs to old-catalogue.example.org, not to the catalogue's host "
+        "'archive.example.org' (base_url)"
+    )
+    assert expected in str(check.description)
+    assert expected in str(meta["settings_warnings"].value)

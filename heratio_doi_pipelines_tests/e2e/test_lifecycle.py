@@ -82,8 +82,17 @@ def test_deactivate_tombstones_and_reinstate_restores(
     row = _row(archive, record_id)
     remote = emulator.state.doi(row.doi)
     assert row.status == "tombstone" and remote is not None and remote.state == "registered"
-    assert remote.url == f"https://archive.example.org/doi/tombstone/{row.doi}"
-    assert row.url == remote.url
+    # Heratio has no tombstone page: the hidden DOI keeps the record's own public page,
+    # a page the site serves (its slug is the record's).
+    assert remote.url == original_url and row.url == remote.url
+    slug = atom_tables.slug
+    with archive.connect() as conn:
+        served = conn.execute(
+            sa.select(slug.c.object_id).where(
+                slug.c.slug == remote.url.removeprefix("https://archive.example.org/")
+            )
+        ).scalar_one()
+    assert served == record_id
 
     enqueue(archive, "reinstate", [record_id])
     process_queue(archive, archive, overrides=overrides)
@@ -97,6 +106,28 @@ def test_deactivate_tombstones_and_reinstate_restores(
         ]
     assert ("deactivate", "findable", "tombstone") in log
     assert ("reinstate", "tombstone", "findable") in log
+
+
+def test_a_site_tombstone_page_pattern_and_a_broken_one(
+    archive: sa.Engine, emulator: EmulatorHandle, overrides: dict[str, str]
+) -> None:
+    first, second = _minted(archive, overrides, 2)
+    enqueue(archive, "deactivate", [first])
+    withdrawn = {**overrides, "tombstone_url_pattern": "{base_url}/withdrawn/{object_id}"}
+    process_queue(archive, archive, overrides=withdrawn)
+    row = _row(archive, first)
+    assert row.status == "tombstone"
+    assert emulator.state.doi(row.doi).url == f"https://archive.example.org/withdrawn/{first}"
+
+    enqueue(archive, "deactivate", [second])
+    broken = {**overrides, "tombstone_url_pattern": "{base_url}/gone/{record}"}
+    report = process_queue(archive, archive, overrides=broken)
+    [outcome] = report.outcomes
+    assert outcome.status == "failed"
+    assert "doi_tombstone_url_pattern '{base_url}/gone/{record}': unknown placeholder {record}" in (
+        outcome.message
+    )
+    assert _row(archive, second).status == "findable"  # nothing was sent
 
 
 def test_deactivating_a_draft_deletes_it_at_datacite(

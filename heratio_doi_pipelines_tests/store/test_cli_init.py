@@ -10,7 +10,7 @@ from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.cli.errors import OperatorErrorGroup
 from heratio_doi_pipelines.db import doi_db_url, make_engine
 from heratio_doi_pipelines.store.schema import require_tables
-from heratio_doi_pipelines.store.tables import metadata
+from heratio_doi_pipelines.store.tables import ahg_settings, metadata
 from heratio_doi_pipelines_tests.support.heratio_ddl import create_heratio_tables
 
 SETUP_MESSAGE = "Error: DOI tables not found: run `heratio-doi init`"
@@ -36,6 +36,40 @@ def test_init_creates_the_tables_then_reports_nothing_to_do(db_url: str) -> None
         require_tables(eng)
     finally:
         eng.dispose()
+
+
+def test_check_warns_when_tombstoned_dois_would_leave_the_site(db_url: str) -> None:
+    runner = CliRunner()
+    env = {"HERATIO_DOI_DB_URL": db_url, "HERATIO_BASE_URL": "https://archive.example.org"}
+    assert runner.invoke(main, ["init"], env=env).exit_code == 0
+    quiet = runner.invoke(main, ["init", "--check"], env=env)
+    assert quiet.exit_code == 0 and "Warning" not in quiet.output
+
+    eng = make_engine(db_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(
+                sa.update(ahg_settings)
+                .where(ahg_settings.c.setting_key == "base_url")
+                .values(setting_value="https://archive.example.org")
+            )
+            conn.execute(
+                sa.insert(ahg_settings).values(
+                    setting_key="doi_tombstone_url_pattern",
+                    setting_value="https://doi-pages.example.net/gone/{doi}",
+                    setting_group="doi",
+                )
+            )
+    finally:
+        eng.dispose()
+    warned = runner.invoke(main, ["init", "--check"], env={"HERATIO_DOI_DB_URL": db_url})
+    assert warned.exit_code == 0, warned.output
+    assert "Schema is up to date." in warned.output
+    assert (
+        "Warning: doi_tombstone_url_pattern 'https://doi-pages.example.net/gone/{doi}' sends "
+        "tombstoned DOIs to doi-pages.example.net, not to the catalogue's host "
+        "'archive.example.org' (base_url)"
+    ) in warned.output
 
 
 def test_init_uses_the_embedded_sqlite_file_by_default(tmp_path) -> None:

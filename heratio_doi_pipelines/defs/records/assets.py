@@ -121,7 +121,12 @@ def doi_metadata_payloads(
             "no_rejected_records",
             asset="metadata_preflight_report",
             description="Every record that would be minted or updated has valid metadata.",
-        )
+        ),
+        dg.AssetCheckSpec(
+            "settings_fit_the_site",
+            asset="metadata_preflight_report",
+            description="Tombstoned DOIs land on the catalogue's own host (base_url).",
+        ),
     ],
 )
 def metadata_preflight_report(
@@ -139,6 +144,12 @@ def metadata_preflight_report(
     )
     metadata = _payload_metadata(batch)
     metadata["rejections_csv"] = dg.MetadataValue.path(str(path))
+    for warning in batch.config_warnings:
+        context.log.warning(warning)
+    if batch.config_warnings:
+        metadata["settings_warnings"] = dg.MetadataValue.md(
+            "\n".join(f"- {w}" for w in batch.config_warnings)
+        )
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[
@@ -150,6 +161,12 @@ def metadata_preflight_report(
                     "rejected": dg.MetadataValue.int(batch.rejected_count),
                     "rejections_csv": dg.MetadataValue.path(str(path)),
                 },
-            )
+            ),
+            dg.AssetCheckResult(
+                check_name="settings_fit_the_site",
+                passed=not batch.config_warnings,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="; ".join(batch.config_warnings) or None,
+            ),
         ],
     )
