@@ -768,6 +768,8 @@ class _ArchiveBuilder:
                     }
                 )
                 self.counts["exhibition_placements"] += 1
+            if len(self.rows["exhibition_object"]) >= FLUSH_ROWS:
+                self._write_rows()
 
     def _owners(self) -> None:
         """User accounts (actors, reused by username) and who created each new description,
@@ -803,6 +805,8 @@ class _ArchiveBuilder:
                 }
             )
             self.counts["owned"] += 1
+            if len(self.rows["security_audit_log"]) >= FLUSH_ROWS:
+                self._write_rows()
 
     def _subtree(self, node: _Node, counter: int, remaining: int) -> tuple[int, int]:
         """Create ``node`` and (budget allowing) its children, numbering the nested set."""
