@@ -4,12 +4,17 @@ Creates the tables in the SQLite file under the data folder, writes a sample arc
 the catalogue is empty, starts the bundled DataCite emulator on loopback, runs ``mint_job``
 on a persistent Dagster instance (so the run shows up in ``dagster dev`` afterwards), stops
 the emulator and prints what was minted and where everything is.
+
+The catalogue's public pages are the sample landing site on loopback (the demo's base URL),
+with a few pages broken on purpose; the demo ends with the landing-page health report, which
+must find exactly those.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -20,15 +25,40 @@ from heratio_doi_pipelines.paths import data_dir
 DEMO_REPOSITORY_ID = "HERATIO.DEMO"
 DEMO_PASSWORD = "demo-password"
 DEMO_PREFIX = "10.5072"
+DEMO_SITE_PORT = 8765
+# The demo's site is on loopback: check it fast, and give the slow page time to be slow.
+DEMO_LINKCHECK = {
+    "linkcheck_host_concurrency": 8,
+    "linkcheck_host_rate": 0,
+    "linkcheck_timeout_s": 2.0,
+}
+DEMO_SLOW_SECONDS = 4.0
+# What each deliberately broken page must be reported as.
+DEMO_BREAKAGES = {
+    "not_found": "error_page",
+    "no_doi": "doi_not_shown",
+    "redirect_loop": "redirect_loop",
+    "slow": "timeout",
+}
+SHOWN_PROBLEMS = 20
+WRONG_HANDLE_TARGET = "https://elsewhere.example.org/not-this-record"
 
 
 @click.command("demo")
 @click.option("--records", type=int, default=150, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--latency-ms", type=int, default=20, show_default=True)
-def demo_command(records: int, seed: int, latency_ms: int) -> None:
+@click.option(
+    "--site-port",
+    type=int,
+    default=DEMO_SITE_PORT,
+    show_default=True,
+    help="Port of the sample landing site (the catalogue's public pages).",
+)
+def demo_command(records: int, seed: int, latency_ms: int, site_port: int) -> None:
     """Mint a sample archive's DOIs end to end against the local DataCite emulator."""
     from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, running_emulator
+    from heratio_doi_pipelines.devtools.landing_site import running_landing_site
     from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
     from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
     from heratio_doi_pipelines.reports.dashboard import dashboard_counts
@@ -53,9 +83,17 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
         latency_ms=latency_ms,
         state_file=str(folder / "emulator_state.json"),
     )
-    with running_emulator(config) as emulator:
+    with (
+        running_emulator(config) as emulator,
+        running_landing_site(
+            doi_engine, catalogue_engine, port=site_port, slow_seconds=DEMO_SLOW_SECONDS
+        ) as site,
+    ):
         click.echo(f"DataCite emulator on {emulator.url}")
+        click.echo(f"sample landing site (the catalogue's public pages) on {site.url}")
         os.environ.update(
+            HERATIO_BASE_URL=site.url,
+            DOI_RESOLVER_URL=emulator.url,
             DATACITE_URL=emulator.url,
             DATACITE_REPOSITORY_ID=os.environ.get("DATACITE_REPOSITORY_ID", DEMO_REPOSITORY_ID),
             DATACITE_PASSWORD=os.environ.get("DATACITE_PASSWORD", DEMO_PASSWORD),
@@ -63,6 +101,8 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
         )
         success, run_id = _run_mint_job()
         stats = emulator.stats()
+        expected = _break_some_pages(doi_engine, site, emulator)
+        health = _check_landing_pages(doi_engine, catalogue_engine, folder)
     counts = dashboard_counts(doi_engine)
     click.echo("")
     click.echo(f"mint_job run {run_id}: {'succeeded' if success else 'FAILED'}")
@@ -83,9 +123,74 @@ def demo_command(records: int, seed: int, latency_ms: int) -> None:
         f"(DAGSTER_HOME={dagster_home} dagster dev -w workspace.yaml)"
     )
     click.echo(f"emulator state:             {folder / 'emulator_state.json'}")
-    click.echo("next: `heratio-doi status`, `heratio-doi browse`, `heratio-doi report`")
-    if not success:
+    found_exactly = _print_health(health, expected)
+    click.echo(
+        "next: `heratio-doi status`, `heratio-doi browse`, `heratio-doi report`, "
+        "`heratio-doi show DOI`"
+    )
+    if not success or not found_exactly:
         raise SystemExit(1)
+
+
+def _break_some_pages(doi_engine: sa.Engine, site: Any, emulator: Any) -> dict[str, str]:
+    """Break one page of each kind, and point one handle elsewhere; DOI -> expected problem."""
+    from urllib.parse import urlsplit
+
+    from heratio_doi_pipelines.store.tables import ahg_doi
+
+    with doi_engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ahg_doi.c.doi, ahg_doi.c.url)
+            .where(ahg_doi.c.status == "findable", ahg_doi.c.url.is_not(None))
+            .order_by(ahg_doi.c.id)
+            .limit(len(DEMO_BREAKAGES) + 1)
+        ).all()
+    expected: dict[str, str] = {}
+    for (doi, url), (kind, problem) in zip(rows, DEMO_BREAKAGES.items(), strict=False):
+        site.site.break_page(urlsplit(url).path, kind)
+        expected[doi] = problem
+    if len(rows) > len(DEMO_BREAKAGES):
+        doi = rows[len(DEMO_BREAKAGES)][0]
+        emulator.set_handle_target(doi, WRONG_HANDLE_TARGET)
+        expected[doi] = "resolves_elsewhere"
+    return expected
+
+
+def _check_landing_pages(doi_engine: sa.Engine, catalogue_engine: sa.Engine, folder: Path) -> Any:
+    from heratio_doi_pipelines.linkcheck import run_linkcheck
+    from heratio_doi_pipelines.paths import reports_dir
+    from heratio_doi_pipelines.settings import env_overrides
+
+    click.echo("checking every DOI's resolution and landing page...")
+    return run_linkcheck(
+        doi_engine,
+        catalogue_engine,
+        {**env_overrides(), **DEMO_LINKCHECK},
+        out_dir=reports_dir(),
+    )
+
+
+def _print_health(report: Any, expected: dict[str, str]) -> bool:
+    """The health report's problems beside the broken pages; whether they are the same."""
+    problems = report.problems()
+    found = {check.doi: check.problem for check in problems}
+    click.echo(f"landing pages: {report.summary()}")
+    for check in problems[:SHOWN_PROBLEMS]:
+        click.echo(f"  {check.problem:20} {check.doi}  {(check.detail or '')[:140]}")
+    if len(problems) > SHOWN_PROBLEMS:
+        click.echo(f"  ... {len(problems) - SHOWN_PROBLEMS} more in the CSV")
+    missed = sorted(doi for doi, problem in expected.items() if found.get(doi) != problem)
+    extra = sorted(doi for doi in found if doi not in expected)
+    if not missed and not extra:
+        click.echo(f"the health report found exactly the {len(expected)} broken page(s)")
+    else:
+        click.echo(
+            f"the health report does not match the {len(expected)} broken page(s): "
+            f"{len(missed)} not reported as expected, {len(extra)} other DOI(s) with problems "
+            "(were these DOIs registered at another base URL or --site-port?)"
+        )
+    click.echo(f"landing-page report:        {report.csv_path}")
+    return not missed and not extra
 
 
 def _dagster_home(folder: Path) -> Path:

@@ -79,6 +79,7 @@ class LandingSite:
         self.latency_ms = latency_ms
         self.slow_seconds = slow_seconds
         self.broken: dict[str, str] = {}
+        self.closing = False
         self.stats = SiteStats()
         self._lock = threading.Lock()
         self.router = Starlette(
@@ -153,12 +154,18 @@ class LandingSite:
         if found is None or kind == "not_found":
             return _page("Page not found", "<h1>Page not found</h1>", status=404)
         if kind == "slow":
-            await asyncio.sleep(self.slow_seconds)
+            await self._sleep_unless_closing(self.slow_seconds)
         title, doi = found
         body = f"<h1>{html.escape(title)}</h1>"
         if doi and kind != "no_doi":
             body += _doi_link(doi)
         return _page(title, body)
+
+    async def _sleep_unless_closing(self, seconds: float) -> None:
+        """Be slow, but let the server stop on time (a long sleep outlives its shutdown)."""
+        until = time.monotonic() + seconds
+        while not self.closing and time.monotonic() < until:
+            await asyncio.sleep(min(0.05, until - time.monotonic()))
 
     async def tombstone(self, request: Request) -> Response:
         doi = request.path_params["doi"].strip("/").lower()
@@ -224,6 +231,7 @@ def running_landing_site(
             time.sleep(0.01)
         yield SiteHandle(site, f"http://127.0.0.1:{sock.getsockname()[1]}")
     finally:
+        site.closing = True
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
