@@ -20,11 +20,9 @@ import re
 import string
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from heratio_doi_pipelines.catalogue.records import CatalogueRecord
-    from heratio_doi_pipelines.metadata.context import MetadataContext
+from heratio_doi_pipelines.catalogue.records import CatalogueRecord
 
 DEFAULT_SUFFIX_PATTERN = "{repository_code}/{year}/{object_id}"
 NO_REPOSITORY_CODE = "r0"
@@ -112,7 +110,18 @@ def format_doi(
     return f"{prefix}/{suffix}".lower()
 
 
-def derive_doi(record: CatalogueRecord, ctx: MetadataContext) -> str:
+class DoiPattern(Protocol):
+    """What a DOI is made from (a ``MetadataContext`` has it)."""
+
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def suffix_pattern(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+
+
+def derive_doi(record: CatalogueRecord, ctx: DoiPattern) -> str:
     """The DOI a record gets under the configured prefix and pattern (before it is reserved)."""
     return format_doi(
         ctx.prefix,
