@@ -35,10 +35,13 @@ def latest_change(catalogue_engine: sa.Engine) -> datetime | None:
     """The newest ``object.updated_at`` of any description."""
     io, obj = atom_tables.information_object, atom_tables.object_
     with catalogue_engine.connect() as conn:
+        # Walks AtoM's object_updated_at index from its newest end to the first description;
+        # MAX() over a join would read every description.
         value = conn.execute(
-            sa.select(sa.func.max(obj.c.updated_at))
-            .select_from(obj.join(io, io.c.id == obj.c.id))
-            .where(io.c.id != ROOT_INFORMATION_OBJECT_ID)
+            sa.select(obj.c.updated_at)
+            .where(sa.exists().where(io.c.id == obj.c.id, io.c.id != ROOT_INFORMATION_OBJECT_ID))
+            .order_by(obj.c.updated_at.desc())
+            .limit(1)
         ).scalar()
     if value is None or isinstance(value, datetime):
         return value

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.db import require_supported_server
-from heratio_doi_pipelines.queue.actions import HERATIO_ACTION, action_of
+from heratio_doi_pipelines.queue.actions import ACTIONS, HERATIO_ACTION, action_of
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 q = ahg_doi_queue
@@ -196,31 +196,67 @@ def count_due(engine: sa.Engine, *, actions: list[str] | None = None) -> int:
         )
 
 
+# A sensor needs to know that work is due, not exactly how much: counting stops here.
+DUE_COUNT_CAP = 1000
+
+
 @dataclass(frozen=True)
 class DueSummary:
-    """Due items of one action: enough for a sensor to make a deterministic run key."""
+    """Due items of one action: enough for a sensor to make a deterministic run key.
+
+    ``count`` stops at ``DUE_COUNT_CAP``; ``max_item_id`` (the newest queue item) and
+    ``progress`` (the latest completion) change when items are queued or finished, so the
+    key changes whenever there is new work or a run made headway.
+    """
 
     action: str
     count: int
     max_item_id: int
+    progress: str = ""
 
     @property
     def run_key(self) -> str:
-        return f"{self.action}-upto-{self.max_item_id}-n{self.count}"
+        return f"{self.action}-upto-{self.max_item_id}-n{self.count}-done-{self.progress}"
+
+
+def _due_branches(now: datetime, action: str) -> list[sa.ColumnElement[bool]]:
+    """``_due`` for one action, split into the parts ``idx_ahg_doi_queue_due`` serves."""
+    pending = sa.and_(
+        q.c.status == "pending", sa.or_(q.c.scheduled_at.is_(None), q.c.scheduled_at <= now)
+    )
+    lapsed = sa.and_(q.c.status == "processing", q.c.lease_expires_at < now)
+    owners = (
+        q.c.pipeline_action == action,
+        sa.and_(q.c.pipeline_action.is_(None), q.c.action == HERATIO_ACTION.get(action, action)),
+    )
+    return [sa.and_(state, owner) for state in (pending, lapsed) for owner in owners]
 
 
 def due_by_action(engine: sa.Engine, now: datetime | None = None) -> list[DueSummary]:
-    """Due items grouped by pipeline action, in one query."""
+    """Due items per pipeline action, counted up to ``DUE_COUNT_CAP``: each query reads at
+    most that many index entries, so the answer costs the same however long the queue is."""
     now = now or utcnow()
+    summaries = []
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(q.c.action, q.c.pipeline_action, sa.func.count(), sa.func.max(q.c.id))
-            .where(_due(now, None))
-            .group_by(q.c.action, q.c.pipeline_action)
-        ).all()
-    merged: dict[str, tuple[int, int]] = {}
-    for heratio_action, pipeline_action, count, max_id in rows:
-        action = action_of(heratio_action, pipeline_action)
-        prev = merged.get(action, (0, 0))
-        merged[action] = (prev[0] + int(count), max(prev[1], int(max_id)))
-    return [DueSummary(a, c, m) for a, (c, m) in sorted(merged.items())]
+        # One scalar subquery each: databases answer a lone MAX() from an index's end.
+        newest, progress = conn.execute(
+            sa.select(
+                sa.select(sa.func.max(q.c.id)).scalar_subquery(),
+                sa.select(sa.func.max(q.c.completed_at)).scalar_subquery(),
+            )
+        ).one()
+        if newest is None:
+            return []
+        for action in ACTIONS:
+            counts = [
+                sa.select(sa.func.count())
+                .select_from(sa.select(q.c.id).where(branch).limit(DUE_COUNT_CAP).subquery())
+                .scalar_subquery()
+                for branch in _due_branches(now, action)
+            ]
+            count = min(sum(conn.execute(sa.select(*counts)).one()), DUE_COUNT_CAP)
+            if count:
+                summaries.append(
+                    DueSummary(action, count, int(newest), progress.isoformat() if progress else "")
+                )
+    return summaries

@@ -114,6 +114,10 @@ ahg_doi_queue = sa.Table(
     sa.Column("open_action", sa.String(20), sa.Computed(OPEN_ACTION_EXPRESSION), nullable=True),
     sa.Index("idx_ahg_doi_queue_status", "status", "scheduled_at"),
     sa.Index("idx_ahg_doi_queue_io", "information_object_id"),
+    # pipeline: the queue sensor counts due items of each action from this index (bounded)
+    sa.Index("idx_ahg_doi_queue_due", "status", "pipeline_action", "action", "scheduled_at"),
+    # pipeline: ... and reads the latest completion, its sign of progress, from this one
+    sa.Index("idx_ahg_doi_queue_completed", "completed_at"),
     sa.Index("uq_ahg_doi_queue_open_item", "information_object_id", "open_action", unique=True),
 )
 
