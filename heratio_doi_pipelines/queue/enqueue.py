@@ -19,6 +19,7 @@ from heratio_doi_pipelines.queue.actions import (
     TARGET_STATES,
     action_of,
 )
+from heratio_doi_pipelines.store.dois import record_ids_to_mint_again
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 
@@ -160,7 +161,10 @@ def enqueue_mint_batch(
     ids = list(record_ids)
     if all_without_doi:
         reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
-        ids.extend(reader.records_without_doi(limit=cap))
+        # With them, records whose DOI DataCite never confirmed: the mint reuses or
+        # releases the reservation (queue.reservations).
+        without = set(reader.records_without_doi(limit=cap))
+        ids.extend(sorted(without | set(record_ids_to_mint_again(doi_engine, limit=cap))))
     return enqueue(doi_engine, MINT, ids[:cap], target_state=target_state)
 
 

@@ -32,6 +32,7 @@ from heratio_doi_pipelines.metadata import (
     Payload,
     build_payload,
     context_from_settings,
+    derive_doi,
     landing_url,
     payload_for_send,
 )
@@ -47,6 +48,7 @@ from heratio_doi_pipelines.queue.actions import (
 from heratio_doi_pipelines.queue.backoff import next_attempt_at
 from heratio_doi_pipelines.queue.claim import ClaimedItem
 from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
+from heratio_doi_pipelines.queue.reservations import DoiTakenError, reservation_for_mint
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.dois import (
     DoiRow,
@@ -157,6 +159,8 @@ class ItemRunner:
             )
         if row and row.status in ("tombstone", "deleted"):
             raise PermanentFailure(f"DOI {row.doi} is {row.status}: queue 'reinstate' instead")
+        if row and row.confirmed_at is None:
+            row = self._reservation(row, record)
         payload = self._payload(record, row.doi if row else None)
         if payload.target_state and payload.target_state != target and target == "findable":
             target = payload.target_state  # a catalogue draft is registered, not made findable
@@ -305,6 +309,20 @@ class ItemRunner:
         if payload.errors:
             raise PermanentFailure("invalid metadata: " + "; ".join(payload.errors))
         return payload
+
+    def _reservation(self, row: DoiRow, record: CatalogueRecord) -> DoiRow:
+        """The unconfirmed reservation, or a new one if DataCite never saw it (see
+        ``queue.reservations``)."""
+
+        def derive(year: int) -> str:
+            return derive_doi(record, context_from_settings(self.settings, year=year))
+
+        try:
+            return reservation_for_mint(self.engine, self.client, row, derive, self.now())
+        except ValueError as exc:  # prefix or suffix pattern: a configuration error
+            raise PermanentFailure(f"DOI configuration: {exc}") from exc
+        except DoiTakenError as exc:
+            raise PermanentFailure(str(exc)) from None
 
     def _attributes(self, payload: Payload, *, event: str | None) -> dict[str, Any]:
         body = payload_for_send(payload, event=event, xml_mode=self.settings.xml_mode)

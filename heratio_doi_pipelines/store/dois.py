@@ -17,6 +17,8 @@ from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log
 # States in which DataCite holds the DOI publicly or privately (not only reserved locally).
 LIVE_STATES = ("draft", "registered", "findable", "tombstone")
 
+RESERVED_NOTE = "DOI string reserved before the first DataCite call"
+
 
 @dataclass(frozen=True)
 class DoiRow:
@@ -29,6 +31,7 @@ class DoiRow:
     payload_hash: str | None
     datacite_state: str | None
     url: str | None
+    reserved_at: datetime | None
 
     @classmethod
     def from_mapping(cls, row: Any) -> DoiRow:
@@ -127,12 +130,54 @@ def reserve_doi(
         action="reserve",
         status_before=None,
         status_after="draft",
-        details={"doi": doi, "note": "DOI string reserved before the first DataCite call"},
+        details={"doi": doi, "note": RESERVED_NOTE},
         now=now,
     )
     row = doi_for_record(conn, information_object_id)
     assert row is not None
     return row
+
+
+def release_reservation(conn: sa.Connection, row: DoiRow, doi: str, now: datetime) -> DoiRow:
+    """Replace an unconfirmed reservation that DataCite never registered by ``doi``.
+
+    The record keeps its ``ahg_doi`` row (one per record); the string, state and what was
+    last seen at DataCite start afresh, with a log row for the release and one for the new
+    reservation. Raises ``IntegrityError`` when another record holds ``doi``.
+    """
+    if row.confirmed_at is not None:
+        raise ValueError(f"DOI {row.doi} was confirmed by DataCite: it is never re-derived")
+    update_doi(
+        conn,
+        row.id,
+        doi=doi,
+        status="draft",
+        reserved_at=now,
+        updated_at=now,
+        last_error=None,
+        datacite_state=None,
+        datacite_response=None,
+        url=None,
+        payload_hash=None,
+    )
+    note = f"reservation {row.doi} released: never registered at DataCite"
+    for action, status_before, details in (
+        ("release", row.status, {"doi": row.doi, "note": note}),
+        ("reserve", "draft", {"doi": doi, "note": RESERVED_NOTE}),
+    ):
+        write_log(
+            conn,
+            doi_id=row.id,
+            information_object_id=row.information_object_id,
+            action=action,
+            status_before=status_before,
+            status_after="draft",
+            details=details,
+            now=now,
+        )
+    released = doi_for_record(conn, row.information_object_id)
+    assert released is not None
+    return released
 
 
 def update_doi(conn: sa.Connection, doi_id: int, **values: Any) -> None:
@@ -149,3 +194,22 @@ def record_ids_with_doi(engine: sa.Engine, states: tuple[str, ...] = LIVE_STATES
                 .order_by(ahg_doi.c.information_object_id)
             ).scalars()
         )
+
+
+def record_ids_to_mint_again(engine: sa.Engine, limit: int | None = None) -> list[int]:
+    """Records whose only DOI row DataCite never confirmed: reserved only, or failed.
+
+    ``enqueue mint --all-without-doi`` queues them with the records that have no row; a
+    mint reuses or releases the reservation (see ``queue.reservations``).
+    """
+    never_confirmed = sa.or_(
+        ahg_doi.c.status == "failed",
+        sa.and_(ahg_doi.c.confirmed_at.is_(None), ahg_doi.c.reserved_at.is_not(None)),
+    )
+    stmt = (
+        sa.select(ahg_doi.c.information_object_id)
+        .where(never_confirmed)
+        .order_by(ahg_doi.c.information_object_id)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(stmt.limit(limit) if limit is not None else stmt).scalars())
