@@ -121,7 +121,11 @@ def sync_command(repair: bool) -> None:
     from heratio_doi_pipelines.queue.sync import run_sync
 
     report, path = run_sync(
-        cached_engine(doi_db_url()), env_overrides(), repair=repair, out_dir=reports_dir()
+        cached_engine(doi_db_url()),
+        env_overrides(),
+        repair=repair,
+        out_dir=reports_dir(),
+        catalogue_engine=cached_engine(catalogue_db_url()),
     )
     click.echo(report.summary())
     for drift in report.drift[:20]:

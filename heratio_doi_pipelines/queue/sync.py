@@ -6,26 +6,40 @@ DOI (state, URL, key metadata) with what DataCite holds, and reports drift: DOIs
 draft, DOIs missing at DataCite (confirmed with a single GET, since DataCite's search index
 can lag), and DOIs under our prefix that the catalogue does not know. With ``repair`` it
 queues the updates that make DataCite agree with the catalogue again.
+
+A DOI reserved here but never confirmed (its answer was lost, or Heratio minted it) that
+DataCite holds in the state and with the URL its mint wants is confirmed on every sync,
+without any PUT; with ``repair`` a mint is queued for one that DataCite holds otherwise.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse
 from heratio_doi_pipelines.datacite.errors import NotFoundError
-from heratio_doi_pipelines.queue.actions import UPDATE, VERIFY
+from heratio_doi_pipelines.metadata import context_from_settings, landing_url
+from heratio_doi_pipelines.queue.actions import (
+    DEFAULT_TARGET_STATE,
+    HERATIO_ACTION,
+    MINT,
+    TARGET_STATES,
+    UPDATE,
+)
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import ClientPool
 from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
+from heratio_doi_pipelines.store.dois import confirm_from_datacite
 from heratio_doi_pipelines.store.schema import require_tables
-from heratio_doi_pipelines.store.tables import ahg_doi
+from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue
 
 DRIFT_COLUMNS = ["doi", "information_object_id", "kind", "local", "datacite", "repair"]
 
@@ -56,7 +70,8 @@ class SyncReport:
     pages: int = 0
     drift: list[Drift] = field(default_factory=list)
     queued_updates: int = 0
-    queued_verifies: int = 0
+    queued_mints: int = 0
+    confirmed: int = 0  # unconfirmed DOIs that DataCite holds as wanted, now confirmed
 
     def counts(self) -> dict[str, int]:
         kinds: dict[str, int] = {}
@@ -70,8 +85,10 @@ class SyncReport:
             f"{self.local_dois} local DOIs, {self.remote_dois} at DataCite, "
             f"{self.in_agreement} in agreement; drift: {parts}"
         )
-        if self.queued_updates or self.queued_verifies:
-            text += f"; queued {self.queued_updates} updates, {self.queued_verifies} verifies"
+        if self.confirmed:
+            text += f"; confirmed {self.confirmed} DOIs DataCite already held"
+        if self.queued_updates or self.queued_mints:
+            text += f"; queued {self.queued_updates} updates, {self.queued_mints} mints"
         return text
 
     def write_csv(self, path: Path) -> Path:
@@ -117,6 +134,8 @@ _SYNC_COLUMNS = (
     ahg_doi.c.confirmed_at,
     ahg_doi.c.metadata_json,
     ahg_doi.c.created_at,
+    ahg_doi.c.reserved_at,
+    ahg_doi.c.minted_at,
 )
 _CHUNK = 1000
 
@@ -128,6 +147,7 @@ def sync_with_datacite(
     *,
     repair: bool = False,
     stuck_draft_after_days: int = 1,
+    catalogue_engine: sa.Engine | None = None,
 ) -> SyncReport:
     """Compare every local DOI with DataCite's listing; optionally queue the repairs.
 
@@ -141,10 +161,13 @@ def sync_with_datacite(
     seen: set[int] = set()  # ahg_doi ids the listing showed
     remote_only: dict[str, str] = {}  # DOI -> DataCite state
     to_update: list[int] = []
-    to_verify: list[int] = []
     observed: list[tuple[int, DoiResponse, bool]] = []
+    unconfirmed: list[tuple[Any, DoiResponse]] = []
 
     def compare(row: Any, found: DoiResponse) -> None:
+        if row.confirmed_at is None:
+            unconfirmed.append((row, found))
+            return
         drifts = _compare(row, found, now, stuck_draft_after_days)
         if not drifts:
             report.in_agreement += 1
@@ -152,13 +175,17 @@ def sync_with_datacite(
         metadata_drift = any(kind == "metadata" for kind, _, _ in drifts)
         observed.append((row.id, found, metadata_drift))
         for kind, local, theirs in drifts:
-            fix = VERIFY if kind == "unconfirmed" else UPDATE
             report.drift.append(
                 Drift(
-                    row.doi, row.information_object_id, kind, local, theirs, fix if repair else ""
+                    row.doi,
+                    row.information_object_id,
+                    kind,
+                    local,
+                    theirs,
+                    UPDATE if repair else "",
                 )
             )
-            (to_verify if fix == VERIFY else to_update).append(row.information_object_id)
+            to_update.append(row.information_object_id)
 
     for page in client.iter_doi_pages(client_id=settings.repository_id or None):
         report.pages += 1
@@ -216,6 +243,9 @@ def sync_with_datacite(
             compare(row, found)
     for doi, state in sorted(remote_only.items()):
         report.drift.append(Drift(doi, None, "remote_only", "", state, ""))
+    to_mint = _confirm_unconfirmed(
+        engine, catalogue_engine or engine, settings, unconfirmed, report, repair=repair, now=now
+    )
     with engine.begin() as conn:
         # Record what DataCite holds, so a queued update sees the difference and sends.
         for doi_id, found, metadata_drift in observed:
@@ -229,16 +259,91 @@ def sync_with_datacite(
             conn.execute(ahg_doi.update().where(ahg_doi.c.id == doi_id).values(**values))
     if repair:
         report.queued_updates = enqueue(engine, UPDATE, sorted(set(to_update))).count
-        report.queued_verifies = enqueue(engine, VERIFY, sorted(set(to_verify))).count
+        for target, ids in sorted(to_mint.items()):
+            report.queued_mints += enqueue(engine, MINT, ids, target_state=target).count
     return report
+
+
+def _confirm_unconfirmed(
+    engine: sa.Engine,
+    catalogue_engine: sa.Engine,
+    settings: DoiSettings,
+    unconfirmed: list[tuple[Any, DoiResponse]],
+    report: SyncReport,
+    *,
+    repair: bool,
+    now: datetime,
+) -> dict[str, list[int]]:
+    """Confirm the unconfirmed DOIs DataCite holds as their mint wants (no PUT); the rest
+    are drift, returned by target state for a mint when repairing."""
+    if not unconfirmed:
+        return {}
+    wanted = _mint_wants(engine, catalogue_engine, settings, [r for r, _ in unconfirmed])
+    to_mint: dict[str, list[int]] = {}
+    with engine.begin() as conn:
+        for row, found in unconfirmed:
+            state, url = wanted[row.information_object_id]
+            if found.state == state and url is not None and found.url == url:
+                confirm_from_datacite(conn, row, found, now)
+                report.confirmed += 1
+                continue
+            report.drift.append(
+                Drift(
+                    row.doi,
+                    row.information_object_id,
+                    "unconfirmed",
+                    f"{row.status} (reserved only; wanted {state} at {url or 'unknown URL'})",
+                    f"{found.state} at {found.url}",
+                    MINT if repair else "",
+                )
+            )
+            to_mint.setdefault(state, []).append(row.information_object_id)
+    return to_mint
+
+
+def _mint_wants(
+    engine: sa.Engine, catalogue_engine: sa.Engine, settings: DoiSettings, rows: list[Any]
+) -> dict[int, tuple[str, str | None]]:
+    """Each record's wanted DataCite state and URL: the target of its latest mint item (a
+    row Heratio minted: its own state) and the landing URL its metadata would carry."""
+    ids = [row.information_object_id for row in rows]
+    q = ahg_doi_queue
+    targets: dict[int, str] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), _CHUNK):
+            for record_id, target in conn.execute(
+                sa.select(q.c.information_object_id, q.c.target_state)
+                .where(
+                    q.c.information_object_id.in_(ids[start : start + _CHUNK]),
+                    q.c.action == HERATIO_ACTION[MINT],
+                    sa.or_(q.c.pipeline_action.is_(None), q.c.pipeline_action == MINT),
+                    q.c.target_state.is_not(None),
+                )
+                .order_by(q.c.id)
+            ):
+                targets[record_id] = target  # the latest wins
+    context = context_from_settings(settings, year=utcnow().year)
+    reader = CatalogueReader(catalogue_engine)
+    urls = {
+        record.id: landing_url(record.slug, context, [])
+        for start in range(0, len(ids), _CHUNK)
+        for record in reader.read_records(ids[start : start + _CHUNK])
+    }
+    wanted: dict[int, tuple[str, str | None]] = {}
+    for row in rows:
+        record_id = row.information_object_id
+        heratio_state = row.status if row.reserved_at is None else None
+        state = targets.get(record_id) or (
+            heratio_state if heratio_state in TARGET_STATES else DEFAULT_TARGET_STATE
+        )
+        wanted[record_id] = (state, urls.get(record_id))
+    return wanted
 
 
 def _compare(
     row: Any, found: DoiResponse, now: Any, stuck_draft_after_days: int
 ) -> list[tuple[str, str, str]]:
     drifts: list[tuple[str, str, str]] = []
-    if row.confirmed_at is None:
-        return [("unconfirmed", f"{row.status} (reserved only)", found.state)]
     expected = EXPECTED_REMOTE_STATE.get(row.status)
     if found.state == "draft" and row.status != "draft":
         drifts.append(("stuck_draft", row.status, found.state))
@@ -269,13 +374,20 @@ def run_sync(
     *,
     repair: bool = False,
     out_dir: Path,
+    catalogue_engine: sa.Engine | None = None,
 ) -> tuple[SyncReport, Path]:
     """Sync with the global DataCite credentials and write the drift report CSV."""
     require_tables(engine)
     settings = SettingsResolver(engine, overrides).global_settings()
     clients = ClientPool()
     try:
-        report = sync_with_datacite(engine, clients.client_for(settings), settings, repair=repair)
+        report = sync_with_datacite(
+            engine,
+            clients.client_for(settings),
+            settings,
+            repair=repair,
+            catalogue_engine=catalogue_engine,
+        )
     finally:
         clients.close()
     path = report.write_csv(out_dir / f"doi_drift_{utcnow():%Y%m%dT%H%M%S}.csv")

@@ -180,6 +180,35 @@ def release_reservation(conn: sa.Connection, row: DoiRow, doi: str, now: datetim
     return released
 
 
+def confirm_from_datacite(conn: sa.Connection, row: Any, found: Any, now: datetime) -> None:
+    """Confirm a DOI that DataCite was seen holding as wanted (``found``: its DoiResponse)."""
+    update_doi(
+        conn,
+        row.id,
+        status=found.state,
+        datacite_state=found.state,
+        url=found.url,
+        confirmed_at=now,
+        minted_at=row.minted_at or now,
+        last_error=None,
+        last_sync_at=now,
+        updated_at=now,
+    )
+    write_log(
+        conn,
+        doi_id=row.id,
+        information_object_id=row.information_object_id,
+        action="sync",
+        status_before=row.status,
+        status_after=found.state,
+        details={
+            "doi": row.doi,
+            "note": "confirmed by sync: DataCite already holds it in the wanted state and URL",
+        },
+        now=now,
+    )
+
+
 def update_doi(conn: sa.Connection, doi_id: int, **values: Any) -> None:
     conn.execute(ahg_doi.update().where(ahg_doi.c.id == doi_id).values(**values))
 

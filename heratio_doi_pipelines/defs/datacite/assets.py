@@ -182,6 +182,7 @@ def datacite_drift_report(
         {**env_overrides(), **datacite.overrides()},
         repair=config.repair,
         out_dir=reports_dir(),
+        catalogue_engine=heratio_db.catalogue_engine(),
     )
     context.log.info(report.summary())
     metadata: dict[str, dg.MetadataValue] = {
@@ -190,7 +191,8 @@ def datacite_drift_report(
         "in_agreement": dg.MetadataValue.int(report.in_agreement),
         "drift": dg.MetadataValue.int(len(report.drift)),
         "queued_updates": dg.MetadataValue.int(report.queued_updates),
-        "queued_verifies": dg.MetadataValue.int(report.queued_verifies),
+        "queued_mints": dg.MetadataValue.int(report.queued_mints),
+        "confirmed": dg.MetadataValue.int(report.confirmed),
         "csv": dg.MetadataValue.path(str(path)),
     }
     for kind, count in report.counts().items():
