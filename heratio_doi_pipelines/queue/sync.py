@@ -162,7 +162,22 @@ def sync_with_datacite(
     remote_only: dict[str, str] = {}  # DOI -> DataCite state
     to_update: list[int] = []
     observed: list[tuple[int, DoiResponse, bool]] = []
-    unconfirmed: list[tuple[Any, DoiResponse]] = []
+    unconfirmed: list[tuple[Any, DoiResponse]] = []  # of the current page only
+    to_mint: dict[str, list[int]] = {}
+
+    def confirm_unconfirmed() -> None:
+        found = _confirm_unconfirmed(
+            engine,
+            catalogue_engine or engine,
+            settings,
+            unconfirmed,
+            report,
+            repair=repair,
+            now=now,
+        )
+        for target, ids in found.items():
+            to_mint.setdefault(target, []).extend(ids)
+        unconfirmed.clear()
 
     def compare(row: Any, found: DoiResponse) -> None:
         if row.confirmed_at is None:
@@ -206,6 +221,7 @@ def sync_with_datacite(
                 continue
             seen.add(row.id)
             compare(row, response)
+        confirm_unconfirmed()
 
     unseen: list[int] = []
     with engine.connect() as conn:
@@ -241,11 +257,9 @@ def sync_with_datacite(
                     to_update.append(row.information_object_id)
                 continue
             compare(row, found)
+        confirm_unconfirmed()
     for doi, state in sorted(remote_only.items()):
         report.drift.append(Drift(doi, None, "remote_only", "", state, ""))
-    to_mint = _confirm_unconfirmed(
-        engine, catalogue_engine or engine, settings, unconfirmed, report, repair=repair, now=now
-    )
     with engine.begin() as conn:
         # Record what DataCite holds, so a queued update sees the difference and sends.
         for doi_id, found, metadata_drift in observed:
