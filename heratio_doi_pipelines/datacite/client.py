@@ -34,6 +34,7 @@ from heratio_doi_pipelines.datacite.errors import (
     describe_errors,
 )
 from heratio_doi_pipelines.datacite.rate_limit import RateLimiter, UnlimitedRateLimiter
+from heratio_doi_pipelines.datacite.shapes import SHAPE_PARAMS, publisher_name
 
 PRODUCTION_URL = "https://api.datacite.org"
 TEST_URL = "https://api.test.datacite.org"
@@ -76,6 +77,11 @@ class DoiResponse:
             created=created,
         )
 
+    @property
+    def publisher(self) -> str | None:
+        """The publisher's name, whichever shape DataCite answered in."""
+        return publisher_name(self.attributes.get("publisher"))
+
     def stored_response(self) -> dict[str, Any]:
         """The response as kept in ``ahg_doi.datacite_response`` (without the bulky XML)."""
         return {k: v for k, v in self.attributes.items() if k != "xml"}
@@ -87,7 +93,9 @@ def same_doi(a: str | None, b: str | None) -> bool:
 
 
 class DataCiteClient:
-    """REST client for ``/dois``, shared by the threads of one worker."""
+    """REST client for ``/dois``, shared by the threads of one worker. Every ``/dois`` call asks
+    for the object shape of publisher and affiliation (``affiliation=true&publisher=true``),
+    which DataCite makes the default in September 2027."""
 
     def __init__(
         self,
@@ -137,22 +145,22 @@ class DataCiteClient:
     def put_doi(self, doi: str, attributes: dict[str, Any]) -> DoiResponse:
         """Create or update ``doi`` (DataCite's upsert): 201 created, 200 updated."""
         body = {"data": {"id": doi, "type": "dois", "attributes": {**attributes, "doi": doi}}}
-        resp = self._request("PUT", f"/dois/{_quote_doi(doi)}", json=body)
+        resp = self._request("PUT", f"/dois/{_quote_doi(doi)}", json=body, params=SHAPE_PARAMS)
         return DoiResponse.from_body(resp.json(), created=resp.status_code == 201)
 
     def post_doi(self, attributes: dict[str, Any]) -> DoiResponse:
         """Create a DOI. A 422 "already taken" raises :class:`AlreadyTakenError`."""
         body = {"data": {"type": "dois", "attributes": attributes}}
-        resp = self._request("POST", "/dois", json=body)
+        resp = self._request("POST", "/dois", json=body, params=SHAPE_PARAMS)
         return DoiResponse.from_body(resp.json(), created=True)
 
     def get_doi(self, doi: str) -> DoiResponse:
-        resp = self._request("GET", f"/dois/{_quote_doi(doi)}")
+        resp = self._request("GET", f"/dois/{_quote_doi(doi)}", params=SHAPE_PARAMS)
         return DoiResponse.from_body(resp.json())
 
     def delete_doi(self, doi: str) -> None:
         """Delete a draft (DataCite answers 405 for registered/findable DOIs)."""
-        self._request("DELETE", f"/dois/{_quote_doi(doi)}")
+        self._request("DELETE", f"/dois/{_quote_doi(doi)}", params=SHAPE_PARAMS)
 
     def iter_dois(
         self, *, prefix: str | None = None, client_id: str | None = None, page_size: int = 1000
@@ -166,7 +174,7 @@ class DataCiteClient:
     ) -> Iterator[list[DoiResponse]]:
         """DataCite's DOI listing one cursor page at a time (``page[cursor]``, ``links.next``),
         so a million DOIs are compared page by page, never held at once."""
-        params: dict[str, Any] = {"page[size]": page_size, "page[cursor]": 1}
+        params: dict[str, Any] = {"page[size]": page_size, "page[cursor]": 1, **SHAPE_PARAMS}
         if prefix:
             params["prefix"] = prefix
         if client_id:
@@ -180,7 +188,15 @@ class DataCiteClient:
             next_link = (body.get("links") or {}).get("next")
             if not next_link or not data:
                 break
-            path, params = next_link, {}
+            # DataCite's next link repeats the query; the shape flags are added if it did not
+            path, params = (
+                next_link,
+                {
+                    k: v
+                    for k, v in SHAPE_PARAMS.items()
+                    if f"{k}=" not in next_link.split("?", 1)[-1]
+                },
+            )
 
     # --- plumbing ---------------------------------------------------------------------------
 

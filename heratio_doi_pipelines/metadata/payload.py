@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
+from heratio_doi_pipelines.datacite.shapes import compact_shapes
 from heratio_doi_pipelines.metadata.context import MetadataContext
 from heratio_doi_pipelines.metadata.doi_strings import MetadataConfigError, derive_doi
 from heratio_doi_pipelines.metadata.kernel_xml import build_tree, serialize
@@ -54,8 +55,9 @@ def canonical_json(attributes: dict[str, Any]) -> str:
 
 
 def payload_hash(attributes: dict[str, Any]) -> str:
-    """SHA-256 hex of the canonical JSON of the attributes."""
-    return hashlib.sha256(canonical_json(attributes).encode("utf-8")).hexdigest()
+    """SHA-256 hex of the canonical JSON of the attributes (publisher and affiliations in
+    either of DataCite's shapes hash alike)."""
+    return hashlib.sha256(canonical_json(compact_shapes(attributes)).encode("utf-8")).hexdigest()
 
 
 def build_payload(record: CatalogueRecord, ctx: MetadataContext, doi: str | None = None) -> Payload:

@@ -49,6 +49,7 @@ from heratio_doi_pipelines.queue.backoff import next_attempt_at
 from heratio_doi_pipelines.queue.claim import ClaimedItem
 from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
 from heratio_doi_pipelines.queue.reservations import DoiTakenError, reservation_for_mint
+from heratio_doi_pipelines.queue.stored_check import STORED_DIFFERS, stored_drift
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.dois import (
     DoiRow,
@@ -86,6 +87,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     title: str | None = None  # the record's title, for the people mailed about it
     url: str | None = None  # the record's public page
+    stored_differs: list[str] = field(default_factory=list)  # fields DataCite stored otherwise
 
 
 class PermanentFailure(Exception):
@@ -402,6 +404,13 @@ class ItemRunner:
         log_details = {"queue_item": item.id, "attempt": item.attempts, **(details or {})}
         if payload is not None and payload.warnings:
             log_details["warnings"] = payload.warnings
+        drift = None
+        if response is not None and payload is not None:
+            drift = stored_drift(
+                self.client, row.doi, payload, response, self.settings.schema_version
+            )
+            if drift:
+                log_details["drift"] = drift
         with self.engine.begin() as conn:
             if not skipped:
                 update_doi(conn, row.id, **changes)
@@ -425,6 +434,7 @@ class ItemRunner:
             state=status,
             message=str((details or {}).get("note", "")),
             warnings=list(payload.warnings) if payload else [],
+            stored_differs=list((drift or {}).get(STORED_DIFFERS, {}).get("fields", [])),
         )
 
     def _fail(self, item: ClaimedItem, reason: str) -> Outcome:

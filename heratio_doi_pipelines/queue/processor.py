@@ -67,6 +67,11 @@ class ProcessReport:
         return {k: counter.get(k, 0) for k in ("completed", "skipped", "retry", "failed", RELEASED)}
 
     @property
+    def stored_differs(self) -> int:
+        """Accepted writes whose stored copy at DataCite differs from what was sent."""
+        return sum(1 for o in self.outcomes if o.stored_differs)
+
+    @property
     def claimed(self) -> int:
         return len(self.outcomes)
 

@@ -26,6 +26,7 @@ from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse
 from heratio_doi_pipelines.datacite.errors import NotFoundError
+from heratio_doi_pipelines.datacite.shapes import publisher_name
 from heratio_doi_pipelines.metadata import context_from_settings, landing_url
 from heratio_doi_pipelines.queue.actions import (
     DEFAULT_TARGET_STATE,
@@ -116,13 +117,9 @@ def _key_metadata(attributes: dict[str, Any] | None) -> dict[str, Any]:
     titles = attrs.get("titles") or []
     return {
         "title": (titles[0] or {}).get("title") if titles else None,
-        "publisher": _publisher_name(attrs.get("publisher")),
+        "publisher": publisher_name(attrs.get("publisher")),
         "publicationYear": str(attrs.get("publicationYear") or ""),
     }
-
-
-def _publisher_name(value: Any) -> str | None:
-    return value.get("name") if isinstance(value, dict) else value
 
 
 _SYNC_COLUMNS = (

@@ -6,8 +6,15 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import requests
 
-from heratio_doi_pipelines.datacite.client import DataCiteClient, base_url_for, same_doi
+from heratio_doi_pipelines.datacite.client import (
+    DataCiteClient,
+    DoiResponse,
+    base_url_for,
+    decode_xml,
+    same_doi,
+)
 from heratio_doi_pipelines.datacite.errors import (
     AlreadyTakenError,
     AuthenticationError,
@@ -25,6 +32,8 @@ from heratio_doi_pipelines.devtools.emulator import (
     Fault,
     running_emulator,
 )
+from heratio_doi_pipelines.metadata.payload import payload_hash
+from heratio_doi_pipelines.metadata.stored import compare_stored
 
 PASSWORD = "client-test-password"
 
@@ -162,3 +171,47 @@ def test_rate_limiter_pause_holds_every_caller() -> None:
     limiter.pause(5.0)
     limiter.acquire()
     assert clock.now >= 5.0
+
+
+def test_publisher_and_affiliation_come_back_in_either_shape(
+    client: DataCiteClient, emulator: EmulatorHandle
+) -> None:
+    ror = {
+        "publisherIdentifier": "https://ror.org/04wxnsj81",
+        "publisherIdentifierScheme": "ROR",
+        "schemeUri": "https://ror.org",
+    }
+    attrs = {
+        **_attrs(1),
+        "publisher": {"name": "Archive", **ror},
+        "creators": [
+            {"name": "Doe, Jane", "nameType": "Personal", "affiliation": [{"name": "Archive"}]}
+        ],
+        "event": "publish",
+    }
+    written = client.put_doi("10.5072/SHAPE/1", attrs)
+    # the client asks for objects on every call: writes, reads and listings
+    assert written.attributes["publisher"] == {"name": "Archive", **ror}
+    read = client.get_doi("10.5072/shape/1")
+    assert read.attributes["creators"][0]["affiliation"] == [{"name": "Archive"}]
+    listed = next(client.iter_dois(prefix="10.5072"))
+    assert listed.attributes["publisher"] == {"name": "Archive", **ror}
+
+    # without the flags DataCite (and the emulator) answer with plain names
+    plain = requests.get(f"{emulator.url}/dois/10.5072/shape/1", timeout=5).json()
+    old_shape = DoiResponse.from_body(plain)
+    assert old_shape.attributes["publisher"] == "Archive"
+    assert old_shape.attributes["creators"][0]["affiliation"] == ["Archive"]
+    assert old_shape.publisher == read.publisher == "Archive"
+
+    # hashes and comparisons treat both shapes of the same metadata alike
+    sent = {k: v for k, v in _attrs(2).items()}
+    as_objects = {**sent, "publisher": {"name": sent["publisher"]}}
+    assert payload_hash(sent) == payload_hash(as_objects)
+    assert payload_hash(sent) != payload_hash({**sent, "publisher": {"name": "Archive", **ror}})
+    xml = decode_xml(read.attributes)
+    assert xml is not None
+    assert not compare_stored(attrs, xml).differs
+    # the string shape lost the ROR: against the stored XML that is a real difference
+    lossy = compare_stored({**attrs, "publisher": old_shape.attributes["publisher"]}, xml)
+    assert lossy.differing_fields == ["publisher"]

@@ -81,6 +81,7 @@ def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
     metadata["claimed"] = dg.MetadataValue.int(report.claimed)
     metadata["datacite_requests"] = dg.MetadataValue.int(report.requests_sent)
     metadata["http_429"] = dg.MetadataValue.int(report.rate_limited)
+    metadata["stored_differs"] = dg.MetadataValue.int(report.stored_differs)
     metadata["requests_per_s"] = dg.MetadataValue.float(round(report.request_rate, 2))
     if report.outcomes:
         frame = pd.DataFrame(

@@ -31,6 +31,7 @@ SETTING_NAMES = frozenset(
         "stats_window_seconds",
         "bearer_tokens",
         "xsd_validation",
+        "store_altered",
     }
 )
 
@@ -74,6 +75,7 @@ class EmulatorContext:
         self.report_pending_polls = config.report_pending_polls
         self.bearer_tokens: frozenset[str] = frozenset(config.bearer_tokens)
         self.xsd_validation = config.xsd_validation
+        self.store_altered = False  # store an altered copy of what a write sent
         self._stats_window: float | None = config.stats_window_seconds
         self.set_rate_limit(config.rate_limit)
         self.peak = WindowPeak(self.stats_window_seconds)
@@ -127,6 +129,8 @@ class EmulatorContext:
             self.bearer_tokens = frozenset(str(t) for t in updates["bearer_tokens"])
         if "xsd_validation" in updates:
             self.xsd_validation = bool(updates["xsd_validation"])
+        if "store_altered" in updates:
+            self.store_altered = bool(updates["store_altered"])
         if "stats_window_seconds" in updates:
             self._stats_window = float(window) if window is not None else None
         if "stats_window_seconds" in updates or "rate_limit" in updates:
@@ -145,6 +149,7 @@ class EmulatorContext:
             "report_pending_polls": self.report_pending_polls,
             "stats_window_seconds": self.stats_window_seconds,
             "xsd_validation": self.xsd_validation,
+            "store_altered": self.store_altered,
         }
 
     def reset(

@@ -15,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 
+from heratio_doi_pipelines.datacite.shapes import publisher_name
 from heratio_doi_pipelines.metadata.kernel_xml import from_xml, parse_xml, to_xml
 from heratio_doi_pipelines.metadata.schema_versions import kernel_version
 from heratio_doi_pipelines.metadata.validation import validate_tree
@@ -70,10 +71,6 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _publisher_name(value: Any) -> Any:
-    return value.get("name") if isinstance(value, Mapping) else value
-
-
 def registration_errors(uid: str, url: Any, attributes: Mapping[str, Any]) -> list[dict[str, str]]:
     """DataCite's 422 entries for a DOI that is or becomes registered/findable."""
     problems: list[tuple[str, str]] = []
@@ -98,7 +95,7 @@ def registration_errors(uid: str, url: Any, attributes: Mapping[str, Any]) -> li
     elif not all(isinstance(t, Mapping) and not _is_blank(t.get("title")) for t in titles):
         problems.append(("titles", "Title can't be blank"))
 
-    if _is_blank(_publisher_name(attributes.get("publisher"))):
+    if _is_blank(publisher_name(attributes.get("publisher"))):
         problems.append(("publisher", BLANK))
 
     year = attributes.get("publicationYear")
@@ -139,3 +136,17 @@ def render_kernel_xml(doi: str, attributes: Mapping[str, Any]) -> bytes:
         return to_xml({**attributes, "doi": doi.upper()})
     except (AttributeError, TypeError, ValueError, KeyError) as exc:
         raise XmlRejected(f"Is invalid: {type(exc).__name__}: {exc}") from exc
+
+
+def altered_copy(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata as a DataCite that does not store what it was sent would keep it: the
+    first title changed and the publication year dropped."""
+    altered = dict(attributes)
+    titles = [
+        dict(t) if isinstance(t, Mapping) else {"title": t} for t in altered.get("titles") or []
+    ]
+    if titles:
+        titles[0]["title"] = f"{titles[0].get('title', '')} (as stored)"
+        altered["titles"] = titles
+    altered.pop("publicationYear", None)
+    return altered

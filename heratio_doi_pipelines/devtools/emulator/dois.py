@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from heratio_doi_pipelines.datacite.shapes import answer_shapes
 from heratio_doi_pipelines.devtools.emulator import doi_metadata
 from heratio_doi_pipelines.devtools.emulator.auth import Caller
 from heratio_doi_pipelines.devtools.emulator.context import EmulatorContext
@@ -86,6 +87,10 @@ def next_state(current: str, event: Any) -> str:
     return TRANSITIONS.get(event.strip().lower(), {}).get(current, current)
 
 
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    return str(params.get(name, "")).strip().lower() == "true"
+
+
 def _random_suffix() -> str:
     alphabet = "abcdefghjkmnpqrstvwxyz0123456789"
     chars = [secrets.choice(alphabet) for _ in range(8)]
@@ -123,8 +128,12 @@ class DoiRoutes:
         ]
 
     # Representation -----------------------------------------------------------------
-    def resource(self, record: DoiRecord, *, include_xml: bool) -> dict[str, Any]:
-        """The JSON:API resource DataCite returns: ids and DOIs lower-case, ``xml`` base64."""
+    def resource(
+        self, record: DoiRecord, *, include_xml: bool, flags: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The JSON:API resource DataCite returns: ids and DOIs lower-case, ``xml`` base64;
+        publisher and affiliations as objects only for ``publisher=true``/``affiliation=true``
+        (``flags``: the request's query parameters), names otherwise."""
         doi = record.doi.lower()
         prefix, _, suffix = doi.partition("/")
         attributes: dict[str, Any] = {key: [] for key in LIST_DEFAULTS}
@@ -138,7 +147,14 @@ class DoiRoutes:
                 "container": {},
             }
         )
-        attributes.update(record.attributes)
+        flags = flags or {}
+        attributes.update(
+            answer_shapes(
+                record.attributes,
+                publisher_objects=_flag(flags, "publisher"),
+                affiliation_objects=_flag(flags, "affiliation"),
+            )
+        )
         year = attributes.get("publicationYear")
         if isinstance(year, str) and doi_metadata.YEAR_RE.match(year.strip()):
             attributes["publicationYear"] = int(year)
@@ -177,7 +193,9 @@ class DoiRoutes:
         # Anonymous callers only see findable DOIs, as on DataCite.
         if record is None or (caller is Caller.ANONYMOUS and record.state != "findable"):
             return error_response(404, NOT_FOUND)
-        return JsonApiResponse({"data": self.resource(record, include_xml=True)})
+        return JsonApiResponse(
+            {"data": self.resource(record, include_xml=True, flags=request.query_params)}
+        )
 
     async def list_dois(self, request: Request) -> Response:
         caller = self.ctx.caller(request)
@@ -232,7 +250,7 @@ class DoiRoutes:
                         **{"page[number]": number + 1, "page[size]": size}
                     )
                 )
-        data = [self.resource(r, include_xml=False) for r in page]
+        data = [self.resource(r, include_xml=False, flags=params) for r in page]
         return JsonApiResponse({"data": data, "meta": meta, "links": links})
 
     # Writes ---------------------------------------------------------------------------
@@ -277,7 +295,7 @@ class DoiRoutes:
             return validation_response(
                 [{"source": "doi", "uid": doi.lower(), "title": "This DOI has already been taken"}]
             )
-        return await self._write_off_loop(doi, attributes, None)
+        return await self._write_off_loop(doi, attributes, None, request.query_params)
 
     async def upsert(self, request: Request) -> Response:
         if (denied := self._authorised(request)) is not None:
@@ -288,7 +306,9 @@ class DoiRoutes:
         attributes = await self._attributes(request)
         if isinstance(attributes, Response):
             return attributes
-        return await self._write_off_loop(doi, attributes, self.ctx.state.doi(doi))
+        return await self._write_off_loop(
+            doi, attributes, self.ctx.state.doi(doi), request.query_params
+        )
 
     async def delete(self, request: Request) -> Response:
         if (denied := self._authorised(request)) is not None:
@@ -313,14 +333,22 @@ class DoiRoutes:
         return None
 
     async def _write_off_loop(
-        self, doi: str, attributes: Mapping[str, Any], existing: DoiRecord | None
+        self,
+        doi: str,
+        attributes: Mapping[str, Any],
+        existing: DoiRecord | None,
+        flags: Mapping[str, str],
     ) -> Response:
         """Validation and serialisation are CPU work: done in a worker thread, the event loop
         stays free to take (and rate-count) new arrivals on time, as DataCite's firewall does."""
-        return await run_in_threadpool(self._write, doi, attributes, existing)
+        return await run_in_threadpool(self._write, doi, attributes, existing, dict(flags))
 
     def _write(
-        self, doi: str, attributes: Mapping[str, Any], existing: DoiRecord | None
+        self,
+        doi: str,
+        attributes: Mapping[str, Any],
+        existing: DoiRecord | None,
+        flags: Mapping[str, str],
     ) -> Response:
         """Create or update one DOI: merge metadata, apply the event, validate, then store.
 
@@ -354,7 +382,13 @@ class DoiRoutes:
             if errors:
                 return validation_response(errors)
 
-        if xml_sent is not None and not metadata:
+        if self.ctx.store_altered:
+            # DataCite keeping something else than was sent (no normalisation since 2026,
+            # blank fields published anyway): the stored copy differs from the request.
+            merged = doi_metadata.altered_copy(merged)
+            rendered = doi_metadata.render_kernel_xml(doi, merged)
+            xml = base64.b64encode(rendered).decode("ascii")
+        elif xml_sent is not None and not metadata:
             xml = str(xml_sent).strip()
         elif xml_sent is not None or metadata or existing is None or existing.xml is None:
             try:
@@ -384,8 +418,8 @@ class DoiRoutes:
         if created:
             self.ctx.stats.count_doi_created()
             return JsonApiResponse(
-                {"data": self.resource(record, include_xml=True)},
+                {"data": self.resource(record, include_xml=True, flags=flags)},
                 status_code=201,
                 headers={"Location": f"/dois/{uid}"},
             )
-        return JsonApiResponse({"data": self.resource(record, include_xml=True)})
+        return JsonApiResponse({"data": self.resource(record, include_xml=True, flags=flags)})
