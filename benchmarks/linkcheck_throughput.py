@@ -67,11 +67,11 @@ def registered_dois(engine: sa.Engine, emulator: object, site_url: str, count: i
 
 def measure(engine: sa.Engine, settings: DoiSettings, limit: int) -> dict[str, float | int]:
     report = check_landing_pages(engine, engine, settings, limit=limit)
-    healthy = sum(1 for c in report.checked if c.problem is None)
+    healthy = report.run_counts.get("ok", 0)
     return {
         "concurrency": settings.linkcheck_host_concurrency,
         "rate_per_s": settings.linkcheck_host_rate,
-        "dois": len(report.checked),
+        "dois": report.checked,
         "healthy": healthy,
         "seconds": round(report.elapsed_s, 3),
         "dois_per_s": round(report.rate_per_s, 2),

@@ -40,10 +40,10 @@ def linkcheck_command(limit: int | None, states: tuple[str, ...], repair: bool) 
         repair=repair,
     )
     click.echo(report.summary())
-    problems = report.problems()
+    problems = report.problems
     for check in problems[:SHOWN_PROBLEMS]:
         repaired = f" [queued {check.repair}]" if check.repair else ""
         click.echo(f"  {check.problem:20} {check.doi}  {check.detail or ''}{repaired}")
-    if len(problems) > SHOWN_PROBLEMS:
-        click.echo(f"  ... {len(problems) - SHOWN_PROBLEMS} more in the CSV")
+    if report.problem_count > SHOWN_PROBLEMS:
+        click.echo(f"  ... {report.problem_count - SHOWN_PROBLEMS} more in the CSV")
     click.echo(f"landing-page report: {report.csv_path}")

@@ -1,7 +1,8 @@
 """A sample public catalogue on 127.0.0.1: the sample archive's record pages, some broken.
 
-Heratio shows each record at ``{base_url}/{slug}`` with its DOI, and a withdrawn record's
-DOI at ``{base_url}/doi/tombstone/{doi}``. This site serves those pages from the catalogue
+Heratio shows each record at ``{base_url}/{slug}`` with its DOI; a site with a page for
+withdrawn records (``doi_tombstone_url_pattern`` ``{base_url}/doi/tombstone/{doi}``) shows the
+DOI there. This site serves those pages from the catalogue
 and DOI tables (looked up per request, so it can start before the DOIs are minted), and
 breaks the pages it is told to break, so the landing-page check has something to find:
 

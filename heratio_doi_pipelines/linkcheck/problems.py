@@ -21,6 +21,7 @@ PROBLEMS: dict[str, str] = {
     "error_page": "the registered URL answers with an HTTP error",
     "not_html": "the registered URL answers with something other than an HTML page",
     "doi_not_shown": "the landing page does not show the DOI",
+    "check_error": "the check itself failed (the reason is in the detail)",
 }
 
 # Problems that leave a reader without the record: the asset check fails on them (ERROR).

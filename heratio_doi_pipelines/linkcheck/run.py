@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +24,7 @@ from heratio_doi_pipelines.catalogue import atom_tables as atom
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.linkcheck.polite import HostGates, OncePerRun, user_agent
 from heratio_doi_pipelines.linkcheck.probe import HTML_TYPES, PageAnswer, Prober
-from heratio_doi_pipelines.linkcheck.problems import BREAKING_PROBLEMS, first_problem
+from heratio_doi_pipelines.linkcheck.problems import BREAKING_PROBLEMS, ORDER, first_problem
 from heratio_doi_pipelines.metadata.context import context_from_settings
 from heratio_doi_pipelines.metadata.mapping import landing_url
 from heratio_doi_pipelines.queue.actions import UPDATE
@@ -33,8 +33,10 @@ from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
 from heratio_doi_pipelines.store.landing_checks import (
     DueDoi,
     LandingCheck,
-    current_checks,
+    checks_with_problems,
     due_dois,
+    iter_check_rows,
+    problem_counts,
     save_checks,
 )
 from heratio_doi_pipelines.store.schema import require_tables
@@ -52,61 +54,54 @@ CSV_COLUMNS = [
     "elapsed_ms",
     "problem",
 ]
+# Whole numbers and yes/no stay so in the CSV when some rows have none (no "200.0").
+CSV_TYPES = {"http_status": "Int64", "elapsed_ms": "Int64", "shows_doi": "boolean"}
 CHUNK = 500
 SAVE_EVERY = 25
 MAX_WORKERS = 64
+LISTED_PROBLEMS = 200  # problems listed in the report object (all of them are in the CSV)
 
 
 @dataclass
 class LinkcheckReport:
-    checked: list[LandingCheck] = field(default_factory=list)  # this run's checks
-    current: list[LandingCheck] = field(default_factory=list)  # every DOI's last check
+    """This run's checks (counts) and the report over every DOI's last check."""
+
+    checked: int = 0  # DOIs checked in this run
+    run_counts: Counter[str] = field(default_factory=Counter)  # this run's, by problem or "ok"
+    counts: dict[str, int] = field(default_factory=dict)  # every DOI on record, by problem
+    problems: list[LandingCheck] = field(default_factory=list)  # the first LISTED_PROBLEMS
+    broken: list[LandingCheck] = field(default_factory=list)  # the first LISTED_PROBLEMS
+    broken_count: int = 0
     csv_path: Path | None = None
     queued_repairs: int = 0
     requests_sent: int = 0
     pages_fetched: int = 0
     elapsed_s: float = 0.0
 
-    @staticmethod
-    def _counts(checks: Sequence[LandingCheck]) -> dict[str, int]:
-        return dict(sorted(Counter(c.problem or "ok" for c in checks).items()))
+    @property
+    def dois(self) -> int:
+        """DOIs on record (with a stored check)."""
+        return sum(self.counts.values())
 
-    def counts(self) -> dict[str, int]:
-        """Every checked DOI by problem (``ok`` when healthy), as the report holds them."""
-        return self._counts(self.current)
-
-    def run_counts(self) -> dict[str, int]:
-        return self._counts(self.checked)
-
-    def broken(self) -> list[LandingCheck]:
-        """DOIs that leave a reader without the record (resolve elsewhere, error pages...)."""
-        return [c for c in self.current if c.problem in BREAKING_PROBLEMS]
-
-    def problems(self) -> list[LandingCheck]:
-        return [c for c in self.current if c.problem]
+    @property
+    def problem_count(self) -> int:
+        return self.dois - self.counts.get("ok", 0)
 
     @property
     def rate_per_s(self) -> float:
-        return len(self.checked) / self.elapsed_s if self.elapsed_s else 0.0
+        return self.checked / self.elapsed_s if self.elapsed_s else 0.0
 
     def summary(self) -> str:
-        found = ", ".join(f"{n} {kind}" for kind, n in self.counts().items() if kind != "ok")
+        found = ", ".join(f"{n} {kind}" for kind, n in self.counts.items() if kind != "ok")
         text = (
-            f"checked {len(self.checked)} DOI(s) in {self.elapsed_s:.1f} s "
+            f"checked {self.checked} DOI(s) in {self.elapsed_s:.1f} s "
             f"({self.requests_sent} requests, {self.pages_fetched} pages); "
-            f"{len(self.current)} DOI(s) on record, {self.counts().get('ok', 0)} healthy; "
+            f"{self.dois} DOI(s) on record, {self.counts.get('ok', 0)} healthy; "
             f"problems: {found or 'none'}"
         )
         if self.queued_repairs:
             text += f"; queued {self.queued_repairs} update(s) for changed slugs"
         return text
-
-    def frame(self) -> pd.DataFrame:
-        """The CSV's rows: every DOI's last check."""
-        return pd.DataFrame(
-            [{name: getattr(c, name) for name in CSV_COLUMNS} for c in self.current],
-            columns=CSV_COLUMNS,
-        )
 
 
 def catalogue_urls(
@@ -200,6 +195,35 @@ def check_one(
     )
 
 
+def check_guarded(
+    due: DueDoi,
+    catalogue_url: str | None,
+    prober: Prober,
+    pages: OncePerRun[PageAnswer],
+) -> LandingCheck:
+    """``check_one``, with whatever goes wrong stored as the DOI's reason: the run goes on."""
+    try:
+        return check_one(due, catalogue_url, prober, pages)
+    except Exception as exc:
+        return LandingCheck(
+            doi_id=due.doi_id,
+            doi=due.doi,
+            information_object_id=due.information_object_id,
+            status=due.status,
+            registered_url=due.registered_url,
+            handle_target=None,
+            catalogue_url=catalogue_url,
+            http_status=None,
+            final_url=None,
+            shows_doi=None,
+            elapsed_ms=None,
+            problem="check_error",
+            detail=f"the check of {due.doi} failed: {type(exc).__name__}: {exc}",
+            repair=None,
+            checked_at=utcnow(),
+        )
+
+
 class _Saver:
     """Stores results in small batches (and queues slug repairs with them)."""
 
@@ -231,7 +255,8 @@ class _Saver:
                     replace(c, repair=UPDATE) if c.problem == "slug_changed" else c for c in batch
                 ]
         save_checks(self.engine, batch)
-        self.report.checked.extend(batch)
+        self.report.checked += len(batch)
+        self.report.run_counts.update(c.problem or "ok" for c in batch)
 
 
 def check_landing_pages(
@@ -247,7 +272,6 @@ def check_landing_pages(
     """Check the due DOIs (``limit`` of them, oldest result first) and store each result."""
     report = LinkcheckReport()
     started = time.monotonic()
-    due = due_dois(doi_engine, states, limit)
     concurrency = max(1, settings.linkcheck_host_concurrency)
     gates = HostGates(concurrency, max(0.0, settings.linkcheck_host_rate))
     prober = Prober(
@@ -260,13 +284,12 @@ def check_landing_pages(
     saver = _Saver(doi_engine, repair, report)
     pool = ThreadPoolExecutor(min(MAX_WORKERS, 4 * concurrency), thread_name_prefix="linkcheck")
     try:
-        for start in range(0, len(due), CHUNK):
-            chunk = due[start : start + CHUNK]
+        for chunk in due_dois(doi_engine, states, limit, CHUNK):
             urls = catalogue_urls(
                 catalogue_engine, [d.information_object_id for d in chunk], settings
             )
             running: set[Future[LandingCheck]] = {
-                pool.submit(check_one, d, urls.get(d.information_object_id), prober, pages)
+                pool.submit(check_guarded, d, urls.get(d.information_object_id), prober, pages)
                 for d in chunk
             }
             while running:
@@ -283,8 +306,30 @@ def check_landing_pages(
         report.requests_sent = prober.requests_sent
         report.pages_fetched = len(pages)
         report.elapsed_s = time.monotonic() - started
-    report.current = current_checks(doi_engine, CHECKED_STATES)
+    summarise(doi_engine, report)
     return report
+
+
+def summarise(engine: sa.Engine, report: LinkcheckReport) -> None:
+    """Fill the report over every DOI's last check (counts, the first problems listed)."""
+    counts = problem_counts(engine, CHECKED_STATES)
+    report.counts = {(kind or "ok"): counts[kind] for kind in sorted(counts, key=_problem_order)}
+    report.problems = checks_with_problems(engine, CHECKED_STATES, limit=LISTED_PROBLEMS)
+    report.broken = checks_with_problems(
+        engine, CHECKED_STATES, BREAKING_PROBLEMS, limit=LISTED_PROBLEMS
+    )
+    report.broken_count = sum(n for kind, n in counts.items() if kind in BREAKING_PROBLEMS)
+
+
+def _problem_order(kind: str | None) -> int:
+    return -1 if kind is None else ORDER.get(kind, len(ORDER))
+
+
+def csv_frames(engine: sa.Engine) -> Iterator[pd.DataFrame]:
+    """The CSV's rows (every DOI's last check), a chunk at a time after the header."""
+    yield pd.DataFrame(columns=CSV_COLUMNS)
+    for rows in iter_check_rows(engine, CHECKED_STATES, CSV_COLUMNS):
+        yield pd.DataFrame(rows, columns=CSV_COLUMNS).astype(CSV_TYPES)
 
 
 def run_linkcheck(
@@ -317,5 +362,5 @@ def run_linkcheck(
         repair=repair,
         progress=progress,
     )
-    report.csv_path = write_csv(report.frame(), out_dir / LANDING_CSV)
+    report.csv_path = write_csv(csv_frames(doi_engine), out_dir / LANDING_CSV)
     return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +38,7 @@ MONTHLY_PARTITION_DIR = "monthly"
 MONTHLY_CHART = "doi_monthly.png"
 REPOSITORY_CSV = "doi_by_repository.csv"
 QUEUE_OPEN_ITEMS_CSV = "doi_queue_open_items.csv"
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,17 @@ def _replace_atomically(path: Path, write: Callable[[str], object]) -> Path:
     return path
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """``frame`` as UTF-8 CSV with a header row and no index column."""
-    return _replace_atomically(
-        path, lambda name: frame.to_csv(name, index=False, date_format="%Y-%m-%d %H:%M:%S")
-    )
+def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:
+    """``frame`` as UTF-8 CSV with a header row and no index column; or a stream of frames
+    with the same columns (a large report read in chunks), the header from the first."""
+    frames = [frame] if isinstance(frame, pd.DataFrame) else frame
+
+    def write(name: str) -> None:
+        with open(name, "w", newline="", encoding="utf-8") as fh:
+            for position, part in enumerate(frames):
+                part.to_csv(fh, index=False, header=position == 0, date_format=DATE_FORMAT)
+
+    return _replace_atomically(path, write)
 
 
 def partition_csv_path(out_dir: Path, month: date) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -52,25 +52,38 @@ class LandingCheck:
         return cls(**values)
 
 
-def due_dois(engine: sa.Engine, states: Sequence[str], limit: int | None = None) -> list[DueDoi]:
-    """Confirmed DOIs in ``states``: never checked first, then the oldest check first."""
-    query = (
-        sa.select(
-            ahg_doi.c.id,
-            ahg_doi.c.doi,
-            ahg_doi.c.information_object_id,
-            ahg_doi.c.status,
-            ahg_doi.c.url,
-            t.c.checked_at,
-        )
+def due_dois(
+    engine: sa.Engine, states: Sequence[str], limit: int | None = None, chunk: int = 500
+) -> Iterator[list[DueDoi]]:
+    """Confirmed DOIs in ``states``, never checked first, then the oldest check first, in
+    chunks: the order is fixed once (ids only), each chunk's rows are read when it is due."""
+    order = (
+        sa.select(ahg_doi.c.id)
         .outerjoin(t, t.c.doi_id == ahg_doi.c.id)
         .where(ahg_doi.c.status.in_(list(states)), ahg_doi.c.confirmed_at.is_not(None))
         .order_by(sa.case((t.c.checked_at.is_(None), 0), else_=1), t.c.checked_at, ahg_doi.c.id)
     )
     if limit is not None:
-        query = query.limit(limit)
+        order = order.limit(limit)
     with engine.connect() as conn:
-        return [DueDoi(*row) for row in conn.execute(query)]
+        ids = list(conn.execute(order).scalars())
+    for start in range(0, len(ids), chunk):
+        wanted = ids[start : start + chunk]
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    ahg_doi.c.id,
+                    ahg_doi.c.doi,
+                    ahg_doi.c.information_object_id,
+                    ahg_doi.c.status,
+                    ahg_doi.c.url,
+                    t.c.checked_at,
+                )
+                .outerjoin(t, t.c.doi_id == ahg_doi.c.id)
+                .where(ahg_doi.c.id.in_(wanted))
+            ).all()
+        by_id = {row[0]: DueDoi(*row) for row in rows}
+        yield [by_id[i] for i in wanted if i in by_id]
 
 
 def save_checks(engine: sa.Engine, checks: Iterable[LandingCheck]) -> int:
@@ -86,16 +99,45 @@ def save_checks(engine: sa.Engine, checks: Iterable[LandingCheck]) -> int:
     return len(rows)
 
 
-def current_checks(engine: sa.Engine, states: Sequence[str]) -> list[LandingCheck]:
-    """The stored check of every DOI still in one of ``states`` (the health report's rows)."""
+def _on_record(states: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Checks of DOIs still in one of ``states`` (a DOI deleted since keeps no report row)."""
+    return t.c.doi_id.in_(sa.select(ahg_doi.c.id).where(ahg_doi.c.status.in_(list(states))))
+
+
+def problem_counts(engine: sa.Engine, states: Sequence[str]) -> dict[str | None, int]:
+    """Checked DOIs by problem (None: healthy)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(t)
-            .join(ahg_doi, ahg_doi.c.id == t.c.doi_id)
-            .where(ahg_doi.c.status.in_(list(states)))
-            .order_by(t.c.doi)
-        ).mappings()
-        return [LandingCheck.from_mapping(row) for row in rows]
+            sa.select(t.c.problem, sa.func.count()).where(_on_record(states)).group_by(t.c.problem)
+        )
+        return {problem: int(n) for problem, n in rows}
+
+
+def checks_with_problems(
+    engine: sa.Engine,
+    states: Sequence[str],
+    kinds: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> list[LandingCheck]:
+    """Checks that found a problem (of ``kinds``, if given), by DOI."""
+    query = sa.select(t).where(_on_record(states), t.c.problem.is_not(None)).order_by(t.c.doi)
+    if kinds is not None:
+        query = query.where(t.c.problem.in_(list(kinds)))
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [LandingCheck.from_mapping(row) for row in conn.execute(query).mappings()]
+
+
+def iter_check_rows(
+    engine: sa.Engine, states: Sequence[str], columns: Sequence[str], chunk: int = 5000
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Every stored check's ``columns``, by DOI, a chunk at a time (for the CSV report)."""
+    query = sa.select(*[t.c[name] for name in columns]).where(_on_record(states)).order_by(t.c.doi)
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
+        for part in result.partitions(chunk):
+            yield [tuple(row) for row in part]
 
 
 def check_for_doi(conn: sa.Connection, doi_id: int) -> LandingCheck | None:

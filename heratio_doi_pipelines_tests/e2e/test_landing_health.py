@@ -19,8 +19,8 @@ from heratio_doi_pipelines.devtools.landing_site import SiteHandle, running_land
 from heratio_doi_pipelines.linkcheck import LANDING_CSV, run_linkcheck
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
-from heratio_doi_pipelines.store.landing_checks import current_checks, due_dois
-from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue
+from heratio_doi_pipelines.store.landing_checks import LandingCheck, due_dois
+from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue, heratio_doi_landing_check
 
 CONTACT = "dois@archive.example.org"
 
@@ -72,6 +72,18 @@ def _slug(archive: sa.Engine, record_id: int) -> str:
         return conn.execute(
             sa.select(atom_tables.slug.c.slug).where(atom_tables.slug.c.object_id == record_id)
         ).scalar_one()
+
+
+def current_checks(archive: sa.Engine, states: tuple[str, ...]) -> list[LandingCheck]:
+    """The stored check of every DOI in ``states``."""
+    check = heratio_doi_landing_check
+    with archive.connect() as conn:
+        rows = conn.execute(
+            sa.select(check)
+            .join(ahg_doi, ahg_doi.c.id == check.c.doi_id)
+            .where(ahg_doi.c.status.in_(states))
+        ).mappings()
+        return [LandingCheck.from_mapping(row) for row in rows]
 
 
 def _problems(archive: sa.Engine) -> dict[str, str | None]:
@@ -129,13 +141,23 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
         }
     )
     assert _problems(archive) == expected
-    checks = {c.doi: c for c in report.current}
+    checks = {c.doi: c for c in current_checks(archive, ("findable",))}
     assert checks[dois[0]].http_status == 404
     assert checks[dois[1]].shows_doi is False and checks[dois[6]].shows_doi is True
     assert checks[dois[4]].handle_target == "https://elsewhere.example.org/record"
     assert checks[dois[5]].catalogue_url == f"{site.url}/{renamed}"
     assert checks[dois[5]].repair == "update" and report.queued_repairs == 1
-    assert {c.doi for c in report.broken()} == {dois[0], dois[2], dois[3], dois[4]}
+    assert {c.doi for c in report.broken} == {dois[0], dois[2], dois[3], dois[4]}
+    assert report.broken_count == 4 and report.problem_count == 6
+    assert report.counts == {
+        "ok": 3,
+        "resolves_elsewhere": 1,
+        "slug_changed": 1,
+        "timeout": 1,
+        "redirect_loop": 1,
+        "error_page": 1,
+        "doi_not_shown": 1,
+    }
     with archive.connect() as conn:
         queued = conn.execute(
             sa.select(ahg_doi_queue.c.information_object_id).where(
@@ -147,6 +169,8 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
         rows = {row["doi"]: row for row in csv.DictReader(fh)}
     assert set(rows) == set(dois)
     assert rows[dois[2]]["problem"] == "redirect_loop" and rows[dois[6]]["problem"] == ""
+    assert (rows[dois[0]]["http_status"], rows[dois[3]]["http_status"]) == ("404", "")
+    assert (rows[dois[1]]["shows_doi"], rows[dois[6]]["shows_doi"]) == ("False", "True")
     # every page fetched once, as the check says who it is
     assert max(site.stats.by_path.values()) == 1
     assert all(CONTACT in agent for agent in site.stats.user_agents)
@@ -167,8 +191,8 @@ def test_caps_are_respected(
     site.site.reset_stats()
     capped = {**site_overrides, "linkcheck_host_concurrency": 2, "linkcheck_host_rate": 6}
     report = run_linkcheck(archive, archive, capped, out_dir=tmp_path)
-    assert len(report.checked) == len(minted), report.summary()
-    assert not report.problems(), [c.detail for c in report.problems()]
+    assert report.checked == len(minted), report.summary()
+    assert not report.problems, [c.detail for c in report.problems]
     stats = site.stats
     assert stats.requests == len(minted)
     assert 1 <= stats.peak_in_flight <= 2
@@ -204,12 +228,20 @@ def test_an_interrupted_run_resumes_with_the_unchecked_dois(
     assert set(seen) <= stored and len(stored) < len(minted)
     left = set(minted.values()) - stored
     # the never-checked DOIs come first, so a bounded re-run checks exactly those
-    assert {d.doi for d in due_dois(archive, ("findable",), len(left))} == left
-    report = run_linkcheck(archive, archive, site_overrides, out_dir=tmp_path, limit=len(left))
-    assert {c.doi for c in report.checked} == left
-    assert {c.doi for c in report.current} == set(minted.values())
+    assert {d.doi for chunk in due_dois(archive, ("findable",), len(left)) for d in chunk} == left
+    rechecked: list[str] = []
+    report = run_linkcheck(
+        archive,
+        archive,
+        site_overrides,
+        out_dir=tmp_path,
+        limit=len(left),
+        progress=lambda check: rechecked.append(check.doi),
+    )
+    assert set(rechecked) == left and report.checked == len(left)
+    assert {c.doi for c in current_checks(archive, ("findable",))} == set(minted.values())
     # then the oldest results come first
-    oldest = due_dois(archive, ("findable",), 1)[0]
+    ((oldest,),) = due_dois(archive, ("findable",), 1)
     assert oldest.doi in stored
 
 
@@ -276,3 +308,26 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     again = dg.materialize([landing_page_health], resources=resources)
     (evaluation,) = again.get_asset_check_evaluations()
     assert evaluation.passed
+
+
+@pytest.mark.parametrize("pattern", ["{url}", "{base_url}/doi/tombstone/{doi}"])
+def test_a_tombstone_page_is_checked_and_answers(
+    archive: sa.Engine,
+    site_overrides: dict[str, object],
+    tmp_path: Path,
+    pattern: str,
+) -> None:
+    overrides = {**site_overrides, "tombstone_url_pattern": pattern}
+    minted = _mint(archive, overrides, 2)
+    withdrawn_id, withdrawn_doi = next(iter(minted.items()))
+    enqueue(archive, "deactivate", [withdrawn_id])
+    outcomes = process_queue(archive, archive, overrides=overrides).outcomes
+    assert [o.status for o in outcomes] == ["completed"]
+    report = run_linkcheck(archive, archive, overrides, out_dir=tmp_path, states=["tombstone"])
+    assert report.checked == 1
+    (check,) = current_checks(archive, ("tombstone",))
+    assert (check.doi, check.status, check.problem) == (withdrawn_doi, "tombstone", None)
+    assert check.http_status == 200 and check.shows_doi is True
+    assert check.handle_target == check.registered_url
+    if pattern != "{url}":
+        assert check.registered_url == f"{site_overrides['base_url']}/doi/tombstone/{withdrawn_doi}"

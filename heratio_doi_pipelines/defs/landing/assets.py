@@ -56,15 +56,16 @@ def landing_page_health(
     )
     context.log.info(report.summary())
     metadata: dict[str, dg.MetadataValue] = {
-        "checked": dg.MetadataValue.int(len(report.checked)),
-        "dois": dg.MetadataValue.int(len(report.current)),
-        "dagster/row_count": dg.MetadataValue.int(len(report.current)),
+        "checked": dg.MetadataValue.int(report.checked),
+        "dois": dg.MetadataValue.int(report.dois),
+        "dagster/row_count": dg.MetadataValue.int(report.dois),
+        "with_problems": dg.MetadataValue.int(report.problem_count),
         "queued_repairs": dg.MetadataValue.int(report.queued_repairs),
         "requests": dg.MetadataValue.int(report.requests_sent),
         "dois_per_s": dg.MetadataValue.float(round(report.rate_per_s, 2)),
         "csv": dg.MetadataValue.path(str(report.csv_path)),
     }
-    counts = report.counts()
+    counts = report.counts
     for kind in ("ok", *PROBLEMS):
         metadata[f"problem_{kind}" if kind != "ok" else "ok"] = dg.MetadataValue.int(
             counts.get(kind, 0)
@@ -76,6 +77,6 @@ def landing_page_health(
             "http_status": c.http_status,
             "detail": (c.detail or "")[:160],
         }
-        for c in report.problems()[:PREVIEW_ROWS]
+        for c in report.problems[:PREVIEW_ROWS]
     )
     return dg.MaterializeResult(metadata=metadata, check_results=[landing_check_result(report)])

@@ -23,8 +23,10 @@ def landing_check_spec(asset: str) -> dg.AssetCheckSpec:
 
 
 def landing_check_result(report: LinkcheckReport) -> dg.AssetCheckResult:
-    broken = report.broken()
-    metadata: dict[str, dg.MetadataValue] = {"broken_dois": dg.MetadataValue.int(len(broken))}
+    broken = report.broken
+    metadata: dict[str, dg.MetadataValue] = {
+        "broken_dois": dg.MetadataValue.int(report.broken_count)
+    }
     if broken:
         metadata["broken_preview"] = table(
             {"doi": c.doi, "problem": c.problem, "detail": c.detail} for c in broken[:PREVIEW_ROWS]
@@ -35,7 +37,7 @@ def landing_check_result(report: LinkcheckReport) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.ERROR,
         metadata=metadata,
         description=(
-            f"{len(broken)} DOI(s) resolve elsewhere or land on an error page"
+            f"{report.broken_count} DOI(s) resolve elsewhere or land on an error page"
             if broken
             else "every checked DOI lands on its record's page"
         ),
