@@ -96,17 +96,19 @@ def _open_record_ids(engine: sa.Engine, action: str, ids: list[int]) -> set[int]
     found: set[int] = set()
     with engine.connect() as conn:
         for start in range(0, len(ids), _CHUNK):
+            # Filtered on the record alone, so every database reads the record index: with a
+            # status condition too, SQLite without statistics walks every open item instead.
             rows = conn.execute(
                 sa.select(
                     ahg_doi_queue.c.information_object_id,
                     ahg_doi_queue.c.action,
                     ahg_doi_queue.c.pipeline_action,
-                ).where(
-                    ahg_doi_queue.c.information_object_id.in_(ids[start : start + _CHUNK]),
-                    ahg_doi_queue.c.status.in_(OPEN_STATUSES),
-                )
+                    ahg_doi_queue.c.status,
+                ).where(ahg_doi_queue.c.information_object_id.in_(ids[start : start + _CHUNK]))
             )
-            found.update(r[0] for r in rows if action_of(r[1], r[2]) == action)
+            found.update(
+                r[0] for r in rows if r[3] in OPEN_STATUSES and action_of(r[1], r[2]) == action
+            )
     return found
 
 
