@@ -170,11 +170,19 @@ class DataCiteClient:
             yield from page
 
     def iter_doi_pages(
-        self, *, prefix: str | None = None, client_id: str | None = None, page_size: int = 1000
+        self,
+        *,
+        prefix: str | None = None,
+        client_id: str | None = None,
+        page_size: int = 1000,
+        detail: bool = False,
     ) -> Iterator[list[DoiResponse]]:
         """DataCite's DOI listing one cursor page at a time (``page[cursor]``, ``links.next``),
-        so a million DOIs are compared page by page, never held at once."""
+        so a million DOIs are compared page by page, never held at once; ``detail`` asks for
+        each DOI's stored XML too."""
         params: dict[str, Any] = {"page[size]": page_size, "page[cursor]": 1, **SHAPE_PARAMS}
+        if detail:
+            params["detail"] = "true"
         if prefix:
             params["prefix"] = prefix
         if client_id:

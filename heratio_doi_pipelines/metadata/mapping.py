@@ -89,6 +89,10 @@ from heratio_doi_pipelines.metadata.language import normalize_language
 from heratio_doi_pipelines.metadata.schema_versions import KernelVersion, kernel_version
 from heratio_doi_pipelines.metadata.text import clean_line, clean_paragraphs, remove_illegal_chars
 
+# Raised whenever a change to these rules changes what a record maps to: sync reports DOIs
+# last written by an older mapping as outdated_metadata, and --repair re-sends them.
+MAPPING_VERSION = 2
+
 ENTITY_CORPORATE_BODY = 131
 ENTITY_PERSON = 132
 ENTITY_FAMILY = 133

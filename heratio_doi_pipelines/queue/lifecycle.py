@@ -36,6 +36,7 @@ from heratio_doi_pipelines.metadata import (
     landing_url,
     payload_for_send,
 )
+from heratio_doi_pipelines.metadata.mapping import MAPPING_VERSION
 from heratio_doi_pipelines.metadata.tombstone import TombstonePatternError, tombstone_url
 from heratio_doi_pipelines.queue.actions import (
     DEACTIVATE,
@@ -47,6 +48,7 @@ from heratio_doi_pipelines.queue.actions import (
 )
 from heratio_doi_pipelines.queue.backoff import next_attempt_at
 from heratio_doi_pipelines.queue.claim import ClaimedItem
+from heratio_doi_pipelines.queue.outdated import MAPPING_VERSION_KEY
 from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
 from heratio_doi_pipelines.queue.reservations import DoiTakenError, reservation_for_mint
 from heratio_doi_pipelines.queue.stored_check import STORED_DIFFERS, stored_drift
@@ -406,6 +408,7 @@ class ItemRunner:
             log_details["warnings"] = payload.warnings
         drift = None
         if response is not None and payload is not None:
+            log_details[MAPPING_VERSION_KEY] = MAPPING_VERSION
             drift = stored_drift(
                 self.client, row.doi, payload, response, self.settings.schema_version
             )

@@ -36,6 +36,11 @@ from heratio_doi_pipelines.queue.actions import (
     UPDATE,
 )
 from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.outdated import (
+    OUTDATED_METADATA,
+    last_mapping_versions,
+    outdated_drift,
+)
 from heratio_doi_pipelines.queue.processor import ClientPool
 from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
 from heratio_doi_pipelines.store.dois import confirm_from_datacite
@@ -57,7 +62,8 @@ EXPECTED_REMOTE_STATE = {
 class Drift:
     doi: str
     information_object_id: int | None
-    kind: str  # state, url, metadata, stuck_draft, missing_at_datacite, remote_only, unconfirmed
+    kind: str  # state, url, metadata, outdated_metadata, stuck_draft, missing_at_datacite,
+    # remote_only, unconfirmed
     local: str
     datacite: str
     repair: str = ""
@@ -176,15 +182,16 @@ def sync_with_datacite(
             to_mint.setdefault(target, []).extend(ids)
         unconfirmed.clear()
 
-    def compare(row: Any, found: DoiResponse) -> None:
+    def compare(row: Any, found: DoiResponse, versions: dict[int, int]) -> None:
         if row.confirmed_at is None:
             unconfirmed.append((row, found))
             return
         drifts = _compare(row, found, now, stuck_draft_after_days)
+        drifts += outdated_drift(found, versions, row, settings.schema_version)
         if not drifts:
             report.in_agreement += 1
             return
-        metadata_drift = any(kind == "metadata" for kind, _, _ in drifts)
+        metadata_drift = any(kind in ("metadata", OUTDATED_METADATA) for kind, _, _ in drifts)
         observed.append((row.id, found, metadata_drift))
         for kind, local, theirs in drifts:
             report.drift.append(
@@ -199,7 +206,8 @@ def sync_with_datacite(
             )
             to_update.append(row.information_object_id)
 
-    for page in client.iter_doi_pages(client_id=settings.repository_id or None):
+    # detail=true: the listing carries each DOI's stored XML (its schema version)
+    for page in client.iter_doi_pages(client_id=settings.repository_id or None, detail=True):
         report.pages += 1
         ours = [r for r in page if r.doi.startswith(prefix)]
         report.remote_dois += len(ours)
@@ -211,13 +219,14 @@ def sync_with_datacite(
                     sa.select(*_SYNC_COLUMNS).where(ahg_doi.c.doi.in_([r.doi for r in ours]))
                 )
             }
+            versions = last_mapping_versions(conn, [row.id for row in local.values()])
         for response in ours:
             row = local.get(response.doi)
             if row is None:
                 remote_only[response.doi] = response.state
                 continue
             seen.add(row.id)
-            compare(row, response)
+            compare(row, response, versions)
         confirm_unconfirmed()
 
     unseen: list[int] = []
@@ -235,6 +244,7 @@ def sync_with_datacite(
             missing = conn.execute(
                 sa.select(*_SYNC_COLUMNS).where(ahg_doi.c.id.in_(unseen[start : start + _CHUNK]))
             ).all()
+            versions = last_mapping_versions(conn, [row.id for row in missing])
         for row in missing:
             remote_only.pop(row.doi.lower(), None)  # a DOI stored in other letter case
             try:
@@ -253,7 +263,7 @@ def sync_with_datacite(
                     )
                     to_update.append(row.information_object_id)
                 continue
-            compare(row, found)
+            compare(row, found, versions)
         confirm_unconfirmed()
     for doi, state in sorted(remote_only.items()):
         report.drift.append(Drift(doi, None, "remote_only", "", state, ""))

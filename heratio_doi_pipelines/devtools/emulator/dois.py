@@ -250,7 +250,8 @@ class DoiRoutes:
                         **{"page[number]": number + 1, "page[size]": size}
                     )
                 )
-        data = [self.resource(r, include_xml=False, flags=params) for r in page]
+        detail = _flag(params, "detail")  # DataCite lists the stored XML only with detail=true
+        data = [self.resource(r, include_xml=detail, flags=params) for r in page]
         return JsonApiResponse({"data": data, "meta": meta, "links": links})
 
     # Writes ---------------------------------------------------------------------------

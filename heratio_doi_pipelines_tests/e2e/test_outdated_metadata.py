@@ -1,0 +1,76 @@
+"""Sync finds DOIs whose metadata at DataCite is of an older schema or mapping, and re-sends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from heratio_doi_pipelines.datacite.client import decode_xml
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
+from heratio_doi_pipelines.metadata.kernel_xml import schema_version_of
+from heratio_doi_pipelines.metadata.mapping import MAPPING_VERSION
+from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+from heratio_doi_pipelines.queue.processor import process_queue
+from heratio_doi_pipelines.queue.sync import run_sync
+from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log
+
+
+def _stored_versions(emulator: EmulatorHandle) -> set[str | None]:
+    return {
+        schema_version_of(decode_xml({"xml": record.xml}) or b"")
+        for record in emulator.state.dois.values()
+    }
+
+
+def test_older_schema_and_mapping_are_reported_and_repaired(
+    archive: sa.Engine, emulator: EmulatorHandle, overrides: dict[str, str], tmp_path: Path
+) -> None:
+    old = {**overrides, "schema_version": "4.5", "xml_mode": "1"}
+    enqueue_mint_batch(archive, archive, all_without_doi=True, cap=3)
+    minted = process_queue(archive, archive, overrides=old, limit=3)
+    done = [o.record_id for o in minted.outcomes if o.status == "completed"]
+    assert len(done) >= 2
+    assert _stored_versions(emulator) == {"4.5"}
+
+    current = {**overrides, "xml_mode": "1"}  # 4.7, the default
+    report, _ = run_sync(archive, current, out_dir=tmp_path)
+    outdated = [d for d in report.drift if d.kind == "outdated_metadata"]
+    assert sorted(d.information_object_id for d in outdated) == sorted(done)
+    assert {(d.local, d.datacite) for d in outdated} == {("schema 4.7", "schema 4.5")}
+
+    repaired, _ = run_sync(archive, current, repair=True, out_dir=tmp_path)
+    assert repaired.queued_updates == len(done)
+    updates = process_queue(archive, archive, overrides=current, limit=10)
+    assert [o.status for o in updates.outcomes] == ["completed"] * len(done)
+    assert _stored_versions(emulator) == {"4.7"}
+    again, _ = run_sync(archive, current, out_dir=tmp_path)
+    assert not [d for d in again.drift if d.kind == "outdated_metadata"]
+
+    # a DOI whose last write came from an older mapping
+    with archive.begin() as conn:
+        doi_id = conn.execute(
+            sa.select(ahg_doi.c.id).where(ahg_doi.c.information_object_id == done[0])
+        ).scalar_one()
+        last = conn.execute(
+            sa.select(ahg_doi_log.c.id, ahg_doi_log.c.details)
+            .where(ahg_doi_log.c.doi_id == doi_id, ahg_doi_log.c.action == "update")
+            .order_by(ahg_doi_log.c.id.desc())
+            .limit(1)
+        ).one()
+        assert last.details["mapping_version"] == MAPPING_VERSION
+        conn.execute(
+            ahg_doi_log.update()
+            .where(ahg_doi_log.c.id == last.id)
+            .values(details={**last.details, "mapping_version": MAPPING_VERSION - 1})
+        )
+    by_mapping, _ = run_sync(archive, current, repair=True, out_dir=tmp_path)
+    found = [d for d in by_mapping.drift if d.kind == "outdated_metadata"]
+    assert [(d.information_object_id, d.local, d.datacite, d.repair) for d in found] == [
+        (done[0], f"mapping {MAPPING_VERSION}", f"mapping {MAPPING_VERSION - 1}", "update")
+    ]
+    assert by_mapping.queued_updates == 1
+    resent = process_queue(archive, archive, overrides=current, limit=10)
+    assert [o.status for o in resent.outcomes] == ["completed"]
+    final, _ = run_sync(archive, current, out_dir=tmp_path)
+    assert not [d for d in final.drift if d.kind == "outdated_metadata"]
