@@ -7,8 +7,9 @@ and DOI tables (looked up per request, so it can start before the DOIs are minte
 breaks the pages it is told to break, so the landing-page check has something to find:
 
 - ``not_found``: 404; ``no_doi``: the page without its DOI; ``redirect_loop``: the page
-  redirects to itself through a second URL; ``slow``: the page answers after
-  ``slow_seconds``.
+  redirects to itself through a second URL; ``redirect_chain``: the page is reached after
+  ``CHAIN_HOPS`` redirects; ``not_html``: the record as plain text; ``slow``: the page answers
+  after ``slow_seconds``.
 
 It counts what it was asked (requests per path, requests in flight and their peak, start
 times, User-Agents), so tests can prove the checker's caps and its one fetch per page.
@@ -31,13 +32,14 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from heratio_doi_pipelines.catalogue import atom_tables as atom
 from heratio_doi_pipelines.store.tables import ahg_doi
 
-BREAKAGES = ("not_found", "no_doi", "redirect_loop", "slow")
+BREAKAGES = ("not_found", "no_doi", "redirect_loop", "redirect_chain", "not_html", "slow")
+CHAIN_HOPS = 7  # more redirects than a browser (or the landing-page check) follows
 STARTUP_TIMEOUT_SECONDS = 15.0
 
 
@@ -151,12 +153,17 @@ class LandingSite:
         if kind == "redirect_loop":
             target = path if request.query_params.get("via") else f"{path}?via=1"
             return RedirectResponse(target, status_code=302)
+        hop = int(request.query_params.get("hop") or 0)
+        if kind == "redirect_chain" and hop < CHAIN_HOPS:
+            return RedirectResponse(f"{path}?hop={hop + 1}", status_code=301)
         found = await run_in_threadpool(self._record, slug) if slug else None
         if found is None or kind == "not_found":
             return _page("Page not found", "<h1>Page not found</h1>", status=404)
         if kind == "slow":
             await self._sleep_unless_closing(self.slow_seconds)
         title, doi = found
+        if kind == "not_html":
+            return PlainTextResponse(f"{title}\nDOI: https://doi.org/{doi}\n")
         body = f"<h1>{html.escape(title)}</h1>"
         if doi and kind != "no_doi":
             body += _doi_link(doi)

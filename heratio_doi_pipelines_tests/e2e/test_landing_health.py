@@ -111,7 +111,7 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
     site_overrides: dict[str, object],
     tmp_path: Path,
 ) -> None:
-    minted = _mint(archive, site_overrides, 9)
+    minted = _mint(archive, site_overrides, 12)
     ids = list(minted)
     dois = [minted[i] for i in ids]
     site.site.break_page(f"/{_slug(archive, ids[0])}", "not_found")
@@ -119,6 +119,10 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
     site.site.break_page(f"/{_slug(archive, ids[2])}", "redirect_loop")
     site.site.break_page(f"/{_slug(archive, ids[3])}", "slow")
     emulator.set_handle_target(dois[4], "https://elsewhere.example.org/record")
+    site.site.break_page(f"/{_slug(archive, ids[9])}", "redirect_chain")
+    site.site.break_page(f"/{_slug(archive, ids[10])}", "not_html")
+    with emulator.state.lock:  # DataCite never registered the handle
+        del emulator.state.dois[dois[11].upper()]
     renamed = f"{_slug(archive, ids[5])}-renamed"
     with archive.begin() as conn:
         conn.execute(
@@ -138,6 +142,9 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
             dois[3]: "timeout",
             dois[4]: "resolves_elsewhere",
             dois[5]: "slug_changed",
+            dois[9]: "too_many_redirects",
+            dois[10]: "not_html",
+            dois[11]: "handle_not_found",
         }
     )
     assert _problems(archive) == expected
@@ -147,8 +154,8 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
     assert checks[dois[4]].handle_target == "https://elsewhere.example.org/record"
     assert checks[dois[5]].catalogue_url == f"{site.url}/{renamed}"
     assert checks[dois[5]].repair == "update" and report.queued_repairs == 1
-    assert {c.doi for c in report.broken} == {dois[0], dois[2], dois[3], dois[4]}
-    assert report.broken_count == 4 and report.problem_count == 6
+    assert {c.doi for c in report.broken} == {dois[i] for i in (0, 2, 3, 4, 9, 11)}
+    assert report.broken_count == 6 and report.problem_count == 9
     assert report.counts == {
         "ok": 3,
         "resolves_elsewhere": 1,
@@ -157,6 +164,9 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
         "redirect_loop": 1,
         "error_page": 1,
         "doi_not_shown": 1,
+        "too_many_redirects": 1,
+        "not_html": 1,
+        "handle_not_found": 1,
     }
     with archive.connect() as conn:
         queued = conn.execute(
@@ -180,7 +190,7 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
     site.site.broken.clear()
     emulator.set_handle_target(dois[4], None)
     run_linkcheck(archive, archive, site_overrides, out_dir=tmp_path)
-    assert _problems(archive) == {doi: None for doi in dois}
+    assert _problems(archive) == {**{doi: None for doi in dois}, dois[11]: "handle_not_found"}
 
 
 def test_caps_are_respected(
