@@ -118,7 +118,7 @@ def phase_sensors(db: str) -> dict[str, Any]:
     from heratio_doi_pipelines.catalogue import atom_tables
     from heratio_doi_pipelines.db import make_engine
     from heratio_doi_pipelines.defs.datacite.sensors import auto_mint_sensor, pending_queue_sensor
-    from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+    from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
     from heratio_doi_pipelines.queue.auto_mint import latest_change
     from heratio_doi_pipelines.store.tables import ahg_settings
 
@@ -131,7 +131,7 @@ def phase_sensors(db: str) -> dict[str, Any]:
         )
     resources = {
         "heratio_db": HeratioDatabase(doi_db_url=db),
-        "datacite": DataCiteSettings(prefix=PREFIX, base_url=BASE_URL),
+        "datacite": DataCite(prefix=PREFIX, base_url=BASE_URL),
     }
     newest = latest_change(engine)
     assert newest is not None

@@ -14,6 +14,8 @@ Secrets (password, API token, SMTP password) are only ever read: nothing here wr
 from __future__ import annotations
 
 import os
+import re
+import string
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -23,11 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.datacite.client import base_url_for, is_datacite_host
-from heratio_doi_pipelines.datacite.rate_limit import (
-    DEFAULT_LIMITS,
-    RateLimiter,
-    UnlimitedRateLimiter,
-)
+from heratio_doi_pipelines.datacite.rate_limit import DEFAULT_BULK_LIMIT, DEFAULT_LIMITS
+from heratio_doi_pipelines.metadata.doi_strings import MetadataConfigError, check_suffix_pattern
 from heratio_doi_pipelines.store.tables import ahg_doi_config, ahg_settings
 
 # Environment variables that override settings (name -> DoiSettings field).
@@ -40,6 +39,8 @@ ENV_OVERRIDES = {
     "DATACITE_API_TOKEN": "api_token",
     "DATACITE_RATE_LIMIT_REQUESTS": "rate_limit_requests",
     "DATACITE_RATE_LIMIT_WINDOW_S": "rate_limit_window_s",
+    "DATACITE_BULK_RATE_LIMIT": "bulk_rate_limit",
+    "DOI_BULK_THRESHOLD": "bulk_threshold",
     "HERATIO_BASE_URL": "base_url",
     "HERATIO_DOI_PUBLISHER": "publisher",
     "DOI_FAILURE_NOTIFY": "failure_notify",
@@ -72,6 +73,8 @@ SETTING_KEYS = {
     "doi_contact_email": "contact_email",
     "doi_rate_limit_requests": "rate_limit_requests",
     "doi_rate_limit_window_s": "rate_limit_window_s",
+    "doi_bulk_rate_limit": "bulk_rate_limit",
+    "doi_bulk_threshold": "bulk_threshold",
     "doi_read_timeout_s": "read_timeout_s",
     "doi_events_per_minute": "events_per_minute",
     "doi_notify_digest": "notify_digest",
@@ -122,6 +125,9 @@ class DoiSettings:
     contact_email: str = ""
     rate_limit_requests: int = 0  # 0: DataCite's documented limit for the environment
     rate_limit_window_s: float = 0.0
+    # DataCite's advice for sustained bulk work: "500" (per 5 minutes) or "500/300" (per 300 s)
+    bulk_rate_limit: str = "500/300"
+    bulk_threshold: int = 10_000  # a batch with more due items than this uses the bulk budget
     read_timeout_s: float = 30.0  # how long to wait for DataCite's answer
     events_per_minute: int = 30  # Heratio's event job submits at most 30 a minute
     failure_notify: str = ""
@@ -156,9 +162,16 @@ class DoiSettings:
             return None
         return DEFAULT_LIMITS.get(self.environment, DEFAULT_LIMITS["test"])
 
-    def rate_limiter(self) -> RateLimiter:
-        limit = self.rate_limit
-        return RateLimiter(*limit) if limit else UnlimitedRateLimiter()
+    @property
+    def bulk_limit(self) -> tuple[int, float]:
+        """``doi_bulk_rate_limit`` as (requests, window seconds); a bare number is per 5 minutes."""
+        text = str(self.bulk_rate_limit or "").strip()
+        requests, _, window = text.partition("/")
+        try:
+            limit = (int(requests), float(window) if window else 300.0)
+        except ValueError:
+            return DEFAULT_BULK_LIMIT
+        return limit if limit[0] >= 1 and limit[1] > 0 else DEFAULT_BULK_LIMIT
 
     @property
     def credentials_key(self) -> tuple[str, str, str]:
@@ -224,36 +237,93 @@ def _repository_setting_rows(conn: sa.Connection, repository_id: int) -> dict[st
     return {keys[key]: value for key, value in rows}
 
 
-def _config_row(conn: sa.Connection, repository_id: int | None) -> dict[str, Any] | None:
+# DataCite's documentation prefix: Heratio's install.sql puts it in a placeholder config row.
+DOCUMENTATION_PREFIX = "10.12345"
+# What a tombstone URL pattern may name (see ``tombstone_url``).
+TOMBSTONE_PLACEHOLDERS = ("base_url", "doi", "object_id", "slug")
+_PREFIX_SYNTAX = re.compile(r"^10\.\d{4,9}(?:\.\d+)*$")
+
+
+def usable_prefix(prefix: str | None) -> bool:
+    """Heratio's test for a config row worth using: a prefix that is set and not a placeholder."""
+    return bool(prefix) and prefix != DOCUMENTATION_PREFIX
+
+
+def _usable_first(table: sa.Table) -> sa.ColumnElement[int]:
+    """Heratio's ``ORDER BY (datacite_prefix IS NOT NULL AND <> '' AND <> '10.12345') DESC``."""
+    prefix = table.c.datacite_prefix
+    return sa.case(
+        (
+            sa.and_(prefix.is_not(None), prefix != "", prefix != DOCUMENTATION_PREFIX),
+            0,
+        ),
+        else_=1,
+    )
+
+
+@dataclass(frozen=True)
+class ConfigRow:
+    """The ``ahg_doi_config`` row ``DoiService::configFor`` picks for one scope."""
+
+    id: int
+    values: dict[str, Any]
+    usable: bool
+    active_rows: tuple[int, ...]  # every active row of the scope, in Heratio's order
+
+
+def _config_row(conn: sa.Connection, repository_id: int | None) -> ConfigRow | None:
+    """Active rows of the scope, usable prefix first, then id (``DoiService::configFor``)."""
+    t = ahg_doi_config
     cond = (
-        ahg_doi_config.c.repository_id.is_(None)
-        if repository_id is None
-        else ahg_doi_config.c.repository_id == repository_id
+        t.c.repository_id.is_(None) if repository_id is None else t.c.repository_id == repository_id
     )
-    row = (
-        conn.execute(sa.select(ahg_doi_config).where(cond, ahg_doi_config.c.is_active.is_(True)))
+    rows = (
+        conn.execute(
+            sa.select(t).where(cond, t.c.is_active.is_(True)).order_by(_usable_first(t), t.c.id)
+        )
         .mappings()
-        .first()
+        .all()
     )
-    if row is None:
+    if not rows:
         return None
+    row = rows[0]
     values = {fld: row[col] for col, fld in CONFIG_COLUMNS.items()}
-    values["config_source"] = (
-        "ahg_doi_config (global)"
-        if repository_id is None
-        else f"ahg_doi_config (repository {repository_id})"
+    scope = "global" if repository_id is None else f"repository {repository_id}"
+    values["config_source"] = f"ahg_doi_config (id {row['id']}, {scope})"
+    return ConfigRow(
+        id=int(row["id"]),
+        values=values,
+        usable=usable_prefix(row["datacite_prefix"]),
+        active_rows=tuple(int(r["id"]) for r in rows),
     )
-    return values
+
+
+def several_global_rows_warning(row: ConfigRow | None) -> str | None:
+    """Heratio logs more than one active global row as a misconfiguration."""
+    if row is None or len(row.active_rows) < 2:
+        return None
+    ids = ", ".join(str(i) for i in row.active_rows)
+    return (
+        f"{len(row.active_rows)} active global ahg_doi_config rows (ids {ids}): using id "
+        f"{row.id} (usable prefix first, then lowest id); deactivate the others"
+    )
 
 
 class SettingsResolver:
-    """Resolves settings once per repository per batch (a few queries, not one per record)."""
+    """Resolves settings once per repository per batch (a few queries, not one per record).
+
+    An active global row with a usable prefix outranks the ``ahg_settings`` doi group; a
+    placeholder row (no prefix, or ``10.12345`` as Heratio's install.sql leaves it) only fills
+    what the admin screen's settings leave unset, so a freshly installed site that saved its
+    settings mints under its own prefix.
+    """
 
     def __init__(self, engine: sa.Engine, overrides: Mapping[str, Any] | None = None):
         self.engine = engine
         self.overrides = dict(overrides or {})
         self._cache: dict[int | None, DoiSettings] = {}
         self._global: DoiSettings | None = None
+        self.warnings: list[str] = []
         self._lock = threading.RLock()  # worker threads share one resolver
 
     def global_settings(self) -> DoiSettings:
@@ -263,11 +333,24 @@ class SettingsResolver:
     def _global_settings(self) -> DoiSettings:
         if self._global is None:
             with self.engine.connect() as conn:
-                base = _coerce(DoiSettings(), _settings_rows(conn))
-                base = replace(base, config_source="ahg_settings")
+                stored = _settings_rows(conn)
                 global_row = _config_row(conn, None)
-            if global_row:
-                base = _coerce(base, global_row)
+            warning = several_global_rows_warning(global_row)
+            if warning:
+                self.warnings.append(warning)
+            base = replace(DoiSettings(), config_source="ahg_settings")
+            if global_row is None:
+                base = _coerce(base, stored)
+            elif global_row.usable:
+                base = _coerce(_coerce(base, stored), global_row.values)
+            else:
+                base = _coerce(_coerce(base, global_row.values), stored)
+                if stored:
+                    base = replace(
+                        base,
+                        config_source=f"ahg_settings over placeholder ahg_doi_config "
+                        f"(id {global_row.id}, global)",
+                    )
             self._global = _coerce(base, self.overrides)
         return self._global
 
@@ -283,15 +366,83 @@ class SettingsResolver:
                     row = _config_row(conn, repository_id)
                     scoped = _repository_setting_rows(conn, repository_id)
                 if row:
-                    settings = _coerce(settings, row)
+                    settings = _coerce(settings, row.values)
                 settings = _coerce(settings, scoped)
             self._cache[repository_id] = settings
         return self._cache[repository_id]
 
+    def repositories_with_rows(self) -> list[int]:
+        """Repositories that have an active ``ahg_doi_config`` row of their own."""
+        t = ahg_doi_config
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.c.repository_id)
+                .where(t.c.repository_id.is_not(None), t.c.is_active.is_(True))
+                .distinct()
+            )
+            return sorted(int(r[0]) for r in rows)
 
-def resolve_settings(
-    engine: sa.Engine, overrides: Mapping[str, Any] | None = None, repository_id: int | None = None
-) -> DoiSettings:
-    """Settings for one repository (or the global ones); overrides default to the environment."""
-    resolver = SettingsResolver(engine, env_overrides() if overrides is None else overrides)
-    return resolver.for_repository(repository_id)
+
+def config_warnings(engine: sa.Engine) -> list[str]:
+    """What ``heratio-doi status`` warns about in the configuration rows."""
+    with engine.connect() as conn:
+        warning = several_global_rows_warning(_config_row(conn, None))
+    return [warning] if warning else []
+
+
+def unconfigured_reason(settings: DoiSettings, verb: str) -> str | None:
+    """Heratio's ``unconfiguredResult``: refused before any HTTP request, in Heratio's words."""
+    reasons = []
+    if not settings.password and not settings.api_token:
+        reasons.append("no DataCite password")
+    if settings.prefix == DOCUMENTATION_PREFIX:
+        reasons.append(f"prefix is DataCite's documentation placeholder {DOCUMENTATION_PREFIX}")
+    if not reasons:
+        return None
+    return (
+        f"DOI {verb} is not configured: {'; '.join(reasons)}. "
+        "Set real DataCite credentials before enabling this."
+    )
+
+
+def setting_problems(settings: DoiSettings) -> list[str]:
+    """Settings that would break every item: checked before anything is claimed."""
+    problems = []
+    if not _PREFIX_SYNTAX.match(settings.prefix or ""):
+        problems.append(
+            f"DOI prefix {settings.prefix!r} is not a DOI prefix (10. followed by 4 to 9 digits)"
+        )
+    try:
+        check_suffix_pattern(settings.suffix_pattern)
+    except MetadataConfigError as exc:
+        problems.append(str(exc))
+    try:
+        names = [
+            n
+            for _, n, _, _ in string.Formatter().parse(settings.tombstone_url_pattern)
+            if n is not None
+        ]
+    except ValueError as exc:
+        problems.append(
+            f"tombstone URL pattern {settings.tombstone_url_pattern!r} is malformed: {exc}"
+        )
+    else:
+        unknown = [n for n in names if n not in TOMBSTONE_PLACEHOLDERS]
+        if unknown:
+            allowed = ", ".join("{" + n + "}" for n in TOMBSTONE_PLACEHOLDERS)
+            problems.append(
+                f"tombstone URL pattern {settings.tombstone_url_pattern!r} has unknown "
+                f"placeholder {{{unknown[0]}}}: allowed are {allowed}"
+            )
+    return problems
+
+
+def refusal(settings: DoiSettings, verb: str) -> str | None:
+    """One message when a batch must not start with these settings, else None."""
+    problem = unconfigured_reason(settings, verb)
+    if problem:
+        return problem
+    problems = setting_problems(settings)
+    if problems:
+        return f"DOI {verb} cannot start: " + "; ".join(problems) + " (fix the DOI settings)"
+    return None

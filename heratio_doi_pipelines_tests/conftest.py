@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.settings import ENV_OVERRIDES
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines_tests.support.mariadb import MariaDbServer, mariadb_server
 from heratio_doi_pipelines_tests.support.postgres import PostgresServer, postgres_server
@@ -30,6 +31,7 @@ _ISOLATED_ENV = (
     "DATACITE_REPOSITORY_ID",
     "DATACITE_PASSWORD",
     "DATACITE_PREFIX",
+    *ENV_OVERRIDES,
 )
 
 

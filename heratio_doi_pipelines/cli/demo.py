@@ -157,15 +157,15 @@ def _break_some_pages(doi_engine: sa.Engine, site: Any, emulator: Any) -> dict[s
 
 
 def _check_landing_pages(doi_engine: sa.Engine, catalogue_engine: sa.Engine, folder: Path) -> Any:
+    from heratio_doi_pipelines.datacite_access import deployment_overrides
     from heratio_doi_pipelines.linkcheck import run_linkcheck
     from heratio_doi_pipelines.paths import reports_dir
-    from heratio_doi_pipelines.settings import env_overrides
 
     click.echo("checking every DOI's resolution and landing page...")
     return run_linkcheck(
         doi_engine,
         catalogue_engine,
-        {**env_overrides(), **DEMO_LINKCHECK},
+        deployment_overrides(DEMO_LINKCHECK),
         out_dir=reports_dir(),
     )
 

@@ -33,10 +33,10 @@ def init_command(check: bool) -> None:
                     f"schema is not current (missing tables: {missing}): run `heratio-doi init`"
                 )
             click.echo("Schema is up to date.")
+            from heratio_doi_pipelines.datacite_access import DataCiteAccess
             from heratio_doi_pipelines.queue.payload_cache import settings_warnings
-            from heratio_doi_pipelines.settings import SettingsResolver, env_overrides
 
-            for warning in settings_warnings(SettingsResolver(engine, env_overrides())):
+            for warning in settings_warnings(DataCiteAccess(engine).settings):
                 click.echo(f"Warning: {warning}", err=True)
             return
         for line in init_database(engine).lines():

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import click
 
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.queue.actions import ACTIONS, MINT, TARGET_STATES
 from heratio_doi_pipelines.queue.enqueue import BATCH_MINT_CAP, enqueue, enqueue_mint_batch
-from heratio_doi_pipelines.settings import env_overrides
 from heratio_doi_pipelines.store.schema import require_tables
 
 
@@ -77,23 +77,32 @@ def enqueue_command(
     show_default=True,
     help="How long claimed items stay this worker's if it dies.",
 )
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Use the bulk budget (doi_bulk_rate_limit, default 500 per 5 minutes) whatever the "
+    "batch size; batches past doi_bulk_threshold use it anyway.",
+)
 def process_command(
-    limit: int, actions: tuple[str, ...], concurrency: int, lease_seconds: int
+    limit: int, actions: tuple[str, ...], concurrency: int, lease_seconds: int, bulk: bool
 ) -> None:
     """Process due queue items once, then exit."""
     from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
     from heratio_doi_pipelines.queue.processor import process_queue
 
     doi_engine = cached_engine(doi_db_url())
-    overrides = env_overrides()
     require_tables(doi_engine)
-    notifier = notifier_from_settings(notification_settings(doi_engine, overrides))
+    access = DataCiteAccess(doi_engine)
+    for warning in access.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    notifier = notifier_from_settings(notification_settings(doi_engine, access.overrides))
     try:
         with click.progressbar(length=limit, label="processing queue") as bar:
             report = process_queue(
                 doi_engine,
                 cached_engine(catalogue_db_url()),
-                overrides=overrides,
+                access=access,
+                bulk=bulk or None,
                 limit=limit,
                 actions=list(actions) or None,
                 concurrency=concurrency,
@@ -103,7 +112,11 @@ def process_command(
             )
     finally:
         mail = notifier.flush() if notifier else None
+        access.close()
+    if report.refused:
+        raise click.ClickException(report.refused)
     click.echo(report.summary())
+    click.echo(report.rate_summary())
     for outcome in report.outcomes:
         if outcome.status in ("failed", "retry"):
             click.echo(f"  record {outcome.record_id} ({outcome.action}): {outcome.message}")
@@ -120,13 +133,18 @@ def sync_command(repair: bool) -> None:
     from heratio_doi_pipelines.paths import reports_dir
     from heratio_doi_pipelines.queue.sync import run_sync
 
-    report, path = run_sync(
-        cached_engine(doi_db_url()),
-        env_overrides(),
-        repair=repair,
-        out_dir=reports_dir(),
-        catalogue_engine=cached_engine(catalogue_db_url()),
-    )
+    engine = cached_engine(doi_db_url())
+    access = DataCiteAccess(engine)
+    try:
+        report, path = run_sync(
+            engine,
+            access,
+            repair=repair,
+            out_dir=reports_dir(),
+            catalogue_engine=cached_engine(catalogue_db_url()),
+        )
+    finally:
+        access.close()
     click.echo(report.summary())
     for drift in report.drift[:20]:
         click.echo(
@@ -141,9 +159,12 @@ def sync_command(repair: bool) -> None:
 def status_command() -> None:
     """The dashboard: DOI counts by state, pending queue items, the ten newest DOIs."""
     from heratio_doi_pipelines.reports.dashboard import dashboard
+    from heratio_doi_pipelines.settings import config_warnings
 
     doi_engine = cached_engine(doi_db_url())
     require_tables(doi_engine)
+    for warning in config_warnings(doi_engine):
+        click.echo(f"warning: {warning}")
     board = dashboard(doi_engine, cached_engine(catalogue_db_url()))
     width = max(len(name) for name in board.counts)
     for name, value in board.counts.items():

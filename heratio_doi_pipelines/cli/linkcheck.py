@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from heratio_doi_pipelines.datacite_access import deployment_overrides
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.linkcheck import CHECKED_STATES
-from heratio_doi_pipelines.settings import env_overrides
 
 SHOWN_PROBLEMS = 20
 
@@ -33,7 +33,7 @@ def linkcheck_command(limit: int | None, states: tuple[str, ...], repair: bool) 
     report = run_linkcheck(
         cached_engine(doi_db_url()),
         cached_engine(catalogue_db_url()),
-        env_overrides(),
+        deployment_overrides(),
         out_dir=reports_dir(),
         states=states or CHECKED_STATES,
         limit=limit,

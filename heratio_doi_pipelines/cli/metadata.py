@@ -8,10 +8,10 @@ import click
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.clock import utcnow
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.metadata import build_payload, context_from_settings, payload_for_send
 from heratio_doi_pipelines.metadata.mapping import TARGET_REGISTERED
-from heratio_doi_pipelines.settings import resolve_settings
 from heratio_doi_pipelines.store.dois import doi_for_record
 
 
@@ -33,7 +33,7 @@ def metadata_command(record_id: int, output_format: str) -> None:
     if not records:
         raise click.ClickException(f"record {record_id} not found in the catalogue")
     record = records[0]
-    settings = resolve_settings(doi_engine, repository_id=record.repository_id)
+    settings = DataCiteAccess(doi_engine).settings.for_repository(record.repository_id)
     with doi_engine.connect() as conn:
         existing = doi_for_record(conn, record_id)
     ctx = context_from_settings(settings, year=utcnow().year)

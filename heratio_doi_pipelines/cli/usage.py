@@ -9,10 +9,11 @@ import click
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables as atom
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.access_logs import backfill_metrics
-from heratio_doi_pipelines.events.config import resolve_events_config
+from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.flush import count_due, flush_events
 from heratio_doi_pipelines.events.status import event_status
 from heratio_doi_pipelines.events.targets import load_usage_map
@@ -29,6 +30,13 @@ def _doi_engine(*tables: str) -> sa.Engine:
     engine = cached_engine(doi_db_url())
     require_tables(engine, tables or EVENT_TABLES)
     return engine
+
+
+def _events_config(engine: sa.Engine) -> EventsConfig:
+    """The events settings; refused (before any request) when DataCite is not configured."""
+    access = DataCiteAccess(engine)
+    access.check("events", settings_check=False)
+    return access.events_config()
 
 
 def _day(value: datetime | None) -> date | None:
@@ -51,7 +59,7 @@ def events_group() -> None:
 def flush_command(limit: int | None, time_budget: float | None) -> None:
     """Send pending (and due failed) events with PUT /events/{uuid}."""
     engine = _doi_engine()
-    config = resolve_events_config(engine)
+    config = _events_config(engine)
     due = count_due(engine)
     length = min(due, limit) if limit is not None else due
     with click.progressbar(length=length, label=f"sending events to {config.url}") as bar:
@@ -199,7 +207,7 @@ def funding_import_command(csv_file: Path) -> None:
 def usage_report_command(month: datetime, plain: bool, force: bool) -> None:
     """Send the month's COUNTER usage report to DataCite (/reports, Bearer token)."""
     engine = _doi_engine("ahg_doi", "ahg_datacite_event", "heratio_doi_usage_report")
-    config = resolve_events_config(engine)
+    config = _events_config(engine)
     result = submit_usage_report(engine, config, month.date(), compress=not plain, force=force)
     click.echo(result.summary())
     if result.status in ("failed", "rejected"):

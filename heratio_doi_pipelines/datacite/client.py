@@ -1,10 +1,10 @@
 """The one DataCite REST client: pooled session, timeouts, rate limit, typed errors.
 
-Every call goes through :meth:`DataCiteClient._request`, which waits for the shared rate
-limiter, retries 429s after ``Retry-After`` (or a jittered back-off when DataCite sends none)
-and turns every other failure into a typed :mod:`heratio_doi_pipelines.datacite.errors`
-exception. Credentials live only in the session's auth object: they are never part of a
-message, log line or exception.
+Every call goes through :meth:`DataCiteClient._request`, which waits for the request budget,
+waits out 429s (``Retry-After``, or a jittered back-off when DataCite sends none: the only
+retry at this level; durable retries belong to the queue) and turns every other failure into a
+typed :mod:`heratio_doi_pipelines.datacite.errors` exception. Credentials live only in the
+session's auth object: they are never part of a message, log line or exception.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from requests.adapters import HTTPAdapter
 
 from heratio_doi_pipelines import __version__
 from heratio_doi_pipelines.datacite.errors import (
-    AlreadyTakenError,
     AuthenticationError,
     DataCiteError,
     ForbiddenError,
@@ -133,8 +132,8 @@ class DataCiteClient:
             }
         )
         self.requests_sent = 0
-        self.rate_limited = 0
-        self.first_sent_at: float | None = None  # monotonic times: the request rate achieved
+        self.rate_limited = 0  # 429s met (each also counted in requests_sent)
+        self.first_sent_at: float | None = None  # monotonic times of the first and last send
         self.last_sent_at: float | None = None
 
     def close(self) -> None:
@@ -147,12 +146,6 @@ class DataCiteClient:
         body = {"data": {"id": doi, "type": "dois", "attributes": {**attributes, "doi": doi}}}
         resp = self._request("PUT", f"/dois/{_quote_doi(doi)}", json=body, params=SHAPE_PARAMS)
         return DoiResponse.from_body(resp.json(), created=resp.status_code == 201)
-
-    def post_doi(self, attributes: dict[str, Any]) -> DoiResponse:
-        """Create a DOI. A 422 "already taken" raises :class:`AlreadyTakenError`."""
-        body = {"data": {"type": "dois", "attributes": attributes}}
-        resp = self._request("POST", "/dois", json=body, params=SHAPE_PARAMS)
-        return DoiResponse.from_body(resp.json(), created=True)
 
     def get_doi(self, doi: str) -> DoiResponse:
         resp = self._request("GET", f"/dois/{_quote_doi(doi)}", params=SHAPE_PARAMS)
@@ -236,9 +229,9 @@ class DataCiteClient:
                     # no Retry-After: a short jittered exponential back-off; past the last
                     # retry the item goes back to the queue's own (minutes-long) back-off
                     wait = min(30.0, 0.5 * 2.0**attempt) * (0.5 + random.random())
+                # every worker sharing the budget waits; the next acquire() waits it out too
                 self.rate_limiter.pause(wait)
                 if attempt < self.max_rate_limit_retries:
-                    time.sleep(wait)
                     continue
             raise error
         raise AssertionError("unreachable")
@@ -282,8 +275,6 @@ def _error_for(method: str, path: str, resp: requests.Response) -> DataCiteError
             f"{where}: DataCite answered {status} {detail}".strip(), status=status
         )
     if status == 422:
-        if any("already been taken" in str(e.get("title", "")) for e in errors):
-            return AlreadyTakenError(f"{where}: {detail}", status=status, errors=errors)
         return MetadataRejectedError(
             f"{where}: DataCite rejected the metadata (422): {detail}", status=status, errors=errors
         )

@@ -39,10 +39,6 @@ class MetadataRejectedError(DataCiteError):
     """422: DataCite rejected the metadata; ``errors`` holds its per-attribute list."""
 
 
-class AlreadyTakenError(MetadataRejectedError):
-    """422 "This DOI has already been taken" on a POST: reconciled by GET, never a failure."""
-
-
 class TransientError(DataCiteError):
     """5xx, 408, 409 races, timeouts and dropped connections: worth retrying later."""
 

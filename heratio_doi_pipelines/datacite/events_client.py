@@ -16,7 +16,6 @@ import requests
 
 from heratio_doi_pipelines.datacite.client import JSON_API, DataCiteClient
 from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
-from heratio_doi_pipelines.events.config import EventsConfig
 
 # DataCite's Events API answers (and reads) camelCase keys with this Accept header.
 EVENTS_V2_ACCEPT = f"{JSON_API}; version=2"
@@ -67,27 +66,33 @@ class EventsClient(DataCiteClient):
 
     def __init__(
         self,
-        config: EventsConfig,
+        url: str,
         *,
+        repository_id: str = "",
+        password: str = "",
+        api_token: str = "",
+        per_minute: int = 30,
+        camel_case: bool = False,
+        contact_email: str = "",
         rate_limiter: RateLimiter | None = None,
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
         max_rate_limit_retries: int = 3,
     ):
         super().__init__(
-            config.url,
-            config.repository_id,
-            config.password,
-            rate_limiter=rate_limiter or RateLimiter(config.per_minute, 60.0),
+            url,
+            repository_id,
+            password,
+            rate_limiter=rate_limiter or RateLimiter(per_minute, 60.0),
             connect_timeout_s=connect_timeout_s,
             read_timeout_s=read_timeout_s,
             max_rate_limit_retries=max_rate_limit_retries,
-            contact_email=config.contact_email,
+            contact_email=contact_email,
             pool_size=4,
-            bearer_token=config.api_token or None,
+            bearer_token=api_token or None,
         )
-        self.camel_case = config.camel_case
-        if config.camel_case:
+        self.camel_case = camel_case
+        if camel_case:
             self.session.headers["Accept"] = EVENTS_V2_ACCEPT
 
     def put_event(self, event_id: str, attributes: dict[str, Any]) -> EventResult:

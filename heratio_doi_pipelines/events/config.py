@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.datacite.client import PRODUCTION_URL, TEST_URL
-from heratio_doi_pipelines.settings import DoiSettings, env_overrides, resolve_settings
+from heratio_doi_pipelines.datacite.events_client import EventsClient
+from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
+from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.tables import ahg_settings
 
 EVENTS_URL_ENV = "DATACITE_EVENTS_URL"
@@ -74,6 +76,19 @@ class EventsConfig:
     def auth_label(self) -> str:
         return "Bearer token" if self.uses_bearer else "basic auth (repository credentials)"
 
+    def open_client(self, rate_limiter: RateLimiter | None = None) -> EventsClient:
+        """A client for these settings; the caller closes it."""
+        return EventsClient(
+            self.url,
+            repository_id=self.repository_id,
+            password=self.password,
+            api_token=self.api_token,
+            per_minute=self.per_minute,
+            camel_case=self.camel_case,
+            contact_email=self.contact_email,
+            rate_limiter=rate_limiter,
+        )
+
     @classmethod
     def from_settings(
         cls,
@@ -109,26 +124,24 @@ def _events_setting_rows(engine: sa.Engine) -> dict[str, str]:
         return {key: value for key, value in rows if value}
 
 
-def resolve_events_config(
+def events_config_from(
     engine: sa.Engine,
-    overrides: Mapping[str, Any] | None = None,
+    settings: DoiSettings,
+    overrides: Mapping[str, Any],
     *,
     environ: Mapping[str, str] | None = None,
 ) -> EventsConfig:
-    """Events settings with Heratio's precedence: overrides/env > ahg_settings > defaults.
+    """Events settings on the resolved DOI settings: overrides/env > ahg_settings > defaults.
 
     ``overrides`` may carry ``events_url`` and ``events_api_version`` besides DoiSettings keys.
     """
     env = os.environ if environ is None else environ
-    merged: dict[str, Any] = dict(env_overrides(env))
-    merged.update(overrides or {})
-    settings = resolve_settings(engine, merged)
     stored = _events_setting_rows(engine)
     events_url = (
-        merged.get("events_url") or env.get(EVENTS_URL_ENV) or stored.get(EVENTS_URL_SETTING)
+        overrides.get("events_url") or env.get(EVENTS_URL_ENV) or stored.get(EVENTS_URL_SETTING)
     )
     version = (
-        merged.get("events_api_version")
+        overrides.get("events_api_version")
         or env.get(EVENTS_API_VERSION_ENV)
         or stored.get(EVENTS_API_VERSION_SETTING)
     )

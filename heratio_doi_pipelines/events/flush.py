@@ -162,7 +162,7 @@ def flush_events(
         log.warning(BEARER_WARNING)
     deadline = _Deadline(time_budget_s)
     limiter = RateLimiter(config.per_minute, cap_window_s, sleep=deadline.sleep)
-    client = EventsClient(config, rate_limiter=limiter)
+    client = config.open_client(limiter)
     transient_in_a_row = 0
     last_id = 0
     try:

@@ -264,7 +264,7 @@ def submit_usage_report(
     if not force and row.status == REPORT_ACCEPTED and row.payload_hash == content:
         result.status, result.message = "unchanged", "DataCite already accepted this report"
         return result
-    client = EventsClient(config)
+    client = config.open_client()
     try:
         if not force and row.status == REPORT_PENDING and row.payload_hash == content:
             result.status = REPORT_PENDING
@@ -319,7 +319,7 @@ def follow_up_usage_report(
     result = UsageReportResult(row.month, row.report_id, row.status, row.datasets or 0)
     if row.status != REPORT_PENDING:
         return result
-    client = EventsClient(config)
+    client = config.open_client()
     try:
         return _follow_up(doi_engine, client, month, result, max_polls, poll_interval_s, sleep)
     finally:

@@ -49,7 +49,7 @@ class HostGates:
         with self._lock:
             if host not in self._gates:
                 limiter = (
-                    RateLimiter(1, 1.0 / self.rate_per_s, safety_margin=0.0)
+                    RateLimiter(1, 1.0 / self.rate_per_s)
                     if self.rate_per_s
                     else UnlimitedRateLimiter()
                 )

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from time import monotonic
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -24,17 +25,20 @@ import sqlalchemy as sa
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
 from heratio_doi_pipelines.clock import utcnow
-from heratio_doi_pipelines.datacite.client import DataCiteClient
 from heratio_doi_pipelines.datacite.errors import AuthenticationError
-from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
-from heratio_doi_pipelines.queue.claim import ClaimedItem, claim_batch, release
+from heratio_doi_pipelines.datacite_access import (
+    BatchRefused,
+    DataCiteAccess,
+    verb_for,
+)
+from heratio_doi_pipelines.queue.claim import ClaimedItem, claim_batch, count_due, release
 from heratio_doi_pipelines.queue.lifecycle import (
     RELEASED,
     ItemRunner,
     Outcome,
     hold_after_auth_failure,
 )
-from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
+from heratio_doi_pipelines.settings import DoiSettings, refusal
 from heratio_doi_pipelines.store.schema import require_tables
 
 
@@ -49,17 +53,33 @@ class ProcessReport:
     worker_id: str
     outcomes: list[Outcome] = field(default_factory=list)
     auth_error: str | None = None
+    refused: str | None = None  # the settings forbade the batch: nothing claimed, nothing sent
     requests_sent: int = 0
-    rate_limited: int = 0
+    rate_limited: int = 0  # 429s met
+    budget: str = ""  # the request budget the batch drew from
     released: int = 0
+    elapsed_seconds: float = 0.0  # the whole run, from the first claim to the last outcome
     sending_seconds: float = 0.0  # from the first DataCite request to the last
 
     @property
+    def accepted_rate(self) -> float:
+        """Requests DataCite accepted (not 429) per second over the whole run."""
+        if self.elapsed_seconds <= 0:
+            return 0.0
+        return (self.requests_sent - self.rate_limited) / self.elapsed_seconds
+
+    @property
     def request_rate(self) -> float:
-        """DataCite requests per second while the batch was sending."""
+        """DataCite requests per second while the batch was sending (first to last request)."""
         if self.requests_sent < 2 or self.sending_seconds <= 0:
             return 0.0
         return (self.requests_sent - 1) / self.sending_seconds
+
+    def rate_summary(self) -> str:
+        return (
+            f"{self.requests_sent} DataCite requests, {self.rate_limited} answered 429, "
+            f"{self.accepted_rate:.2f} accepted/s over the run; budget {self.budget or 'none'}"
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -87,6 +107,8 @@ class ProcessReport:
             f"{self.claimed} items: {c['completed']} completed, {c['skipped']} skipped, "
             f"{c['retry']} to retry, {c['failed']} failed"
         )
+        if self.refused:
+            return f"nothing processed: {self.refused}"
         if self.auth_error:
             text += f"; stopped: {self.auth_error}"
         return text
@@ -96,70 +118,43 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class ClientPool:
-    """One client per credentials, one rate limiter per DataCite host (limits are per IP)."""
-
-    def __init__(self, limiter_factory: Callable[[DoiSettings], RateLimiter] | None = None):
-        self._clients: dict[tuple[str, str, str], DataCiteClient] = {}
-        self._limiters: dict[str, RateLimiter] = {}
-        self._lock = threading.Lock()
-        self._limiter_factory = limiter_factory or (lambda s: s.rate_limiter())
-
-    def client_for(self, settings: DoiSettings) -> DataCiteClient:
-        with self._lock:
-            key = settings.credentials_key
-            if key not in self._clients:
-                limiter = self._limiters.get(settings.api_url)
-                if limiter is None:
-                    limiter = self._limiters[settings.api_url] = self._limiter_factory(settings)
-                self._clients[key] = DataCiteClient(
-                    settings.api_url,
-                    settings.repository_id,
-                    settings.password,
-                    rate_limiter=limiter,
-                    contact_email=settings.contact_email,
-                    read_timeout_s=settings.read_timeout_s,
-                )
-            return self._clients[key]
-
-    def totals(self) -> tuple[int, int, float]:
-        """Requests sent, 429s met, and seconds from the first request to the last."""
-        clients = list(self._clients.values())
-        firsts = [c.first_sent_at for c in clients if c.first_sent_at is not None]
-        lasts = [c.last_sent_at for c in clients if c.last_sent_at is not None]
-        return (
-            sum(c.requests_sent for c in clients),
-            sum(c.rate_limited for c in clients),
-            max(lasts) - min(firsts) if firsts else 0.0,
-        )
-
-    def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-
-
 def process_queue(
     doi_engine: sa.Engine,
     catalogue_engine: sa.Engine,
     *,
     overrides: Mapping[str, Any] | None = None,
+    access: DataCiteAccess | None = None,
+    bulk: bool | None = None,
     limit: int = 100,
     actions: list[str] | None = None,
     concurrency: int = 16,
     chunk_size: int = 0,
     lease: timedelta = timedelta(minutes=10),
     worker_id: str | None = None,
-    clients: ClientPool | None = None,
     listener: OutcomeListener | None = None,
     now: Callable[[], datetime] = utcnow,
     progress: Callable[[Outcome], None] | None = None,
 ) -> ProcessReport:
-    """Process up to ``limit`` due queue items once, then return what happened."""
+    """Process up to ``limit`` due queue items once, then return what happened.
+
+    ``access`` carries the run's settings and clients (else one is built on ``overrides``);
+    ``bulk`` asks for the bulk budget (None: automatic past the settings' threshold).
+    """
     require_tables(doi_engine)
+    started = monotonic()
     chunk_size = chunk_size or 2 * max(1, concurrency)
     report = ProcessReport(worker_id=worker_id or default_worker_id())
-    resolver = SettingsResolver(doi_engine, overrides)
-    pool = clients or ClientPool()
+    own_access = access is None
+    access = access or DataCiteAccess(doi_engine, overrides)
+    verb = verb_for(actions)
+    try:
+        access.check(verb)  # before anything is claimed: a bad setting spends no attempt
+    except BatchRefused as exc:
+        report.refused = str(exc)
+        return report
+    report.budget = access.choose_budget(count_due(doi_engine, actions=actions), bulk)
+    resolver = access.settings
+    pool = access.clients
     reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
     stop = threading.Event()
 
@@ -168,6 +163,11 @@ def process_queue(
             return None
         record = records.get(item.information_object_id)
         settings = resolver.for_repository(record.repository_id if record else None)
+        refused = refusal(settings, verb)
+        if refused:  # this repository's own row is a placeholder: stop before any request
+            stop.set()
+            report.refused = refused
+            return None
         runner = ItemRunner(doi_engine, pool.client_for(settings), settings, now)
         try:
             outcome = runner.run(item, record)
@@ -221,7 +221,10 @@ def process_queue(
                         report.outcomes.append(outcome)
                 report.released += release(doi_engine, unsent, report.worker_id)
     finally:
-        report.requests_sent, report.rate_limited, report.sending_seconds = pool.totals()
-        if clients is None:
-            pool.close()
+        totals = pool.totals()
+        report.requests_sent, report.rate_limited = totals.requests_sent, totals.rate_limited
+        report.sending_seconds = totals.sending_seconds
+        report.elapsed_seconds = monotonic() - started
+        if own_access:
+            access.close()
     return report

@@ -27,6 +27,7 @@ from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.datacite.client import DataCiteClient, DoiResponse
 from heratio_doi_pipelines.datacite.errors import NotFoundError
 from heratio_doi_pipelines.datacite.shapes import publisher_name
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.metadata import context_from_settings, landing_url
 from heratio_doi_pipelines.queue.actions import (
     DEFAULT_TARGET_STATE,
@@ -41,8 +42,7 @@ from heratio_doi_pipelines.queue.outdated import (
     last_mapping_versions,
     outdated_drift,
 )
-from heratio_doi_pipelines.queue.processor import ClientPool
-from heratio_doi_pipelines.settings import DoiSettings, SettingsResolver
+from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.dois import confirm_from_datacite
 from heratio_doi_pipelines.store.schema import require_tables
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue
@@ -391,25 +391,24 @@ def _compare(
 
 def run_sync(
     engine: sa.Engine,
-    overrides: dict[str, Any],
+    access: DataCiteAccess,
     *,
     repair: bool = False,
     out_dir: Path,
     catalogue_engine: sa.Engine | None = None,
 ) -> tuple[SyncReport, Path]:
-    """Sync with the global DataCite credentials and write the drift report CSV."""
+    """Sync with the global DataCite credentials and write the drift report CSV.
+
+    Raises :class:`BatchRefused` (before any request) when DataCite is not configured."""
     require_tables(engine)
-    settings = SettingsResolver(engine, overrides).global_settings()
-    clients = ClientPool()
-    try:
-        report = sync_with_datacite(
-            engine,
-            clients.client_for(settings),
-            settings,
-            repair=repair,
-            catalogue_engine=catalogue_engine,
-        )
-    finally:
-        clients.close()
+    access.check("sync", settings_check=False)
+    settings = access.global_settings()
+    report = sync_with_datacite(
+        engine,
+        access.client(settings),
+        settings,
+        repair=repair,
+        catalogue_engine=catalogue_engine,
+    )
     path = report.write_csv(out_dir / f"doi_drift_{utcnow():%Y%m%dT%H%M%S}.csv")
     return report, path

@@ -370,3 +370,13 @@ heratio_doi_landing_check = sa.Table(
     sa.Column("checked_at", DateTime, nullable=False),
     sa.Index("idx_heratio_doi_landing_check_checked", "checked_at"),
 )
+
+# The request budget per DataCite API host, shared by every worker using this database
+# (see heratio_doi_pipelines.datacite.rate_limit.SharedRateBudget). Times are epoch seconds.
+heratio_doi_rate_budget = sa.Table(
+    "heratio_doi_rate_budget",
+    metadata,
+    sa.Column("api_host", sa.String(255), primary_key=True),
+    sa.Column("next_slot_at", sa.Double(), nullable=False),
+    sa.Column("paused_until", sa.Double(), nullable=False),
+)

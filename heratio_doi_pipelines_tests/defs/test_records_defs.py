@@ -14,7 +14,7 @@ from heratio_doi_pipelines.defs.records.assets import (
     doi_metadata_payloads,
     metadata_preflight_report,
 )
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
 from heratio_doi_pipelines.store.schema import init_database
@@ -28,7 +28,7 @@ def _site(tmp_path: Path) -> tuple[sa.Engine, dict[str, object]]:
     generate_sample_archive(engine, records=60, seed=21)
     resources = {
         "heratio_db": HeratioDatabase(doi_db_url=url),
-        "datacite": DataCiteSettings(base_url="https://archive.example.org"),
+        "datacite": DataCite(base_url="https://archive.example.org"),
     }
     return engine, resources
 

@@ -155,3 +155,70 @@ def test_every_definition_is_served_and_a_mint_run_succeeds(
         time.sleep(1)
     assert status == "SUCCESS"
     assert emulator.stats()["dois_by_state"].get("findable", 0) >= 15
+
+
+LAUNCH = """
+mutation($executionParams: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $executionParams) {
+    __typename
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+DEFAULT_CONFIG = """
+query {
+  runConfigSchemaOrError(selector: {
+    repositoryLocationName: "heratio_doi_pipelines", repositoryName: "__repository__",
+    pipelineName: "mint_job"
+  }) {
+    ... on RunConfigSchema { rootDefaultYaml }
+  }
+}
+"""
+
+RUN_COUNT = "query { runsOrError { ... on Runs { count } } }"
+
+
+def test_a_typed_secret_is_refused_at_launch_and_never_stored(
+    webserver: tuple[str, int], tmp_path: Path
+) -> None:
+    host, port = webserver
+    url = f"http://{host}:{port}/graphql"
+    typed = "typed-in-the-launchpad-S3cret"
+
+    def graphql(query: str, variables: dict | None = None) -> dict:
+        return requests.post(url, json={"query": query, "variables": variables}, timeout=60).json()
+
+    default_yaml = graphql(DEFAULT_CONFIG)["data"]["runConfigSchemaOrError"]["rootDefaultYaml"]
+    # the launchpad's scaffold names the variables and holds no secret value
+    assert "env: DATACITE_PASSWORD" in default_yaml and "env: SMTP_PASSWORD" in default_yaml
+    assert "password: ''" not in default_yaml and PASSWORD not in default_yaml
+
+    for secret in ("password", "smtp_password"):
+        answer = graphql(
+            LAUNCH,
+            {
+                "executionParams": {
+                    "selector": {
+                        "repositoryLocationName": "heratio_doi_pipelines",
+                        "repositoryName": "__repository__",
+                        "pipelineName": "mint_job",
+                    },
+                    "runConfigData": {"resources": {"datacite": {"config": {secret: typed}}}},
+                }
+            },
+        )["data"]["launchPipelineExecution"]
+        assert answer["__typename"] == "RunConfigValidationInvalid", answer
+        (error,) = answer["errors"]
+        variable = "DATACITE_PASSWORD" if secret == "password" else "SMTP_PASSWORD"
+        assert f"config:{secret} must be dict" in error["message"]
+        assert variable in error["message"] and typed not in error["message"]
+
+    assert graphql(RUN_COUNT)["data"]["runsOrError"]["count"] == 0
+    stored = [p for p in (tmp_path / "dagster_home").rglob("*") if p.is_file()]
+    assert stored  # the instance exists (its storage was written)
+    for path in stored:
+        assert typed.encode() not in path.read_bytes(), path

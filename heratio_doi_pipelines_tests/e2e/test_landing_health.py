@@ -293,7 +293,7 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     from heratio_doi_pipelines.defs.landing.assets import landing_page_health
     from heratio_doi_pipelines.defs.landing.checks import LANDING_CHECK
     from heratio_doi_pipelines.defs.reports.resources import ReportsFolder
-    from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+    from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 
     minted = _mint(archive, site_overrides, 4)
     broken_id, broken_doi = next(iter(minted.items()))
@@ -301,7 +301,7 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     monkeypatch.setenv("DOI_RESOLVER_URL", emulator.url)
     resources = {
         "heratio_db": HeratioDatabase(doi_db_url=db_url),
-        "datacite": DataCiteSettings(base_url=site.url),
+        "datacite": DataCite(base_url=site.url),
         "reports_folder": ReportsFolder(path=str(tmp_path / "reports")),
     }
     result = dg.materialize([landing_page_health], resources=resources, raise_on_error=False)

@@ -11,6 +11,7 @@ from heratio_doi_pipelines.catalogue import atom_tables
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.datacite.client import DataCiteClient
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
@@ -204,7 +205,9 @@ def test_sync_reports_drift_in_bulk_and_repairs(
     )
     client.close()
     gets_before = emulator.stats()["requests"].get("GET", {})
-    report, path = run_sync(archive, overrides, repair=True, out_dir=tmp_path)
+    report, path = run_sync(
+        archive, DataCiteAccess(archive, overrides), repair=True, out_dir=tmp_path
+    )
     kinds = {(d.kind, d.information_object_id) for d in report.drift}
     assert ("url", ids[0]) in kinds and ("state", ids[1]) in kinds
     assert ("remote_only", None) in kinds
@@ -216,7 +219,7 @@ def test_sync_reports_drift_in_bulk_and_repairs(
     assert report.queued_updates == 2
 
     process_queue(archive, archive, overrides=overrides)
-    again, _ = run_sync(archive, overrides, out_dir=tmp_path)
+    again, _ = run_sync(archive, DataCiteAccess(archive, overrides), out_dir=tmp_path)
     assert {d.kind for d in again.drift} == {"remote_only"}
     assert emulator.state.doi(_row(archive, ids[1]).doi).state == "findable"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.datacite.client import decode_xml
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.metadata.kernel_xml import schema_version_of
 from heratio_doi_pipelines.metadata.mapping import MAPPING_VERSION
@@ -34,17 +35,17 @@ def test_older_schema_and_mapping_are_reported_and_repaired(
     assert _stored_versions(emulator) == {"4.5"}
 
     current = {**overrides, "xml_mode": "1"}  # 4.7, the default
-    report, _ = run_sync(archive, current, out_dir=tmp_path)
+    report, _ = run_sync(archive, DataCiteAccess(archive, current), out_dir=tmp_path)
     outdated = [d for d in report.drift if d.kind == "outdated_metadata"]
     assert sorted(d.information_object_id for d in outdated) == sorted(done)
     assert {(d.local, d.datacite) for d in outdated} == {("schema 4.7", "schema 4.5")}
 
-    repaired, _ = run_sync(archive, current, repair=True, out_dir=tmp_path)
+    repaired, _ = run_sync(archive, DataCiteAccess(archive, current), repair=True, out_dir=tmp_path)
     assert repaired.queued_updates == len(done)
     updates = process_queue(archive, archive, overrides=current, limit=10)
     assert [o.status for o in updates.outcomes] == ["completed"] * len(done)
     assert _stored_versions(emulator) == {"4.7"}
-    again, _ = run_sync(archive, current, out_dir=tmp_path)
+    again, _ = run_sync(archive, DataCiteAccess(archive, current), out_dir=tmp_path)
     assert not [d for d in again.drift if d.kind == "outdated_metadata"]
 
     # a DOI whose last write came from an older mapping
@@ -64,7 +65,9 @@ def test_older_schema_and_mapping_are_reported_and_repaired(
             .where(ahg_doi_log.c.id == last.id)
             .values(details={**last.details, "mapping_version": MAPPING_VERSION - 1})
         )
-    by_mapping, _ = run_sync(archive, current, repair=True, out_dir=tmp_path)
+    by_mapping, _ = run_sync(
+        archive, DataCiteAccess(archive, current), repair=True, out_dir=tmp_path
+    )
     found = [d for d in by_mapping.drift if d.kind == "outdated_metadata"]
     assert [(d.information_object_id, d.local, d.datacite, d.repair) for d in found] == [
         (done[0], f"mapping {MAPPING_VERSION}", f"mapping {MAPPING_VERSION - 1}", "update")
@@ -72,5 +75,5 @@ def test_older_schema_and_mapping_are_reported_and_repaired(
     assert by_mapping.queued_updates == 1
     resent = process_queue(archive, archive, overrides=current, limit=10)
     assert [o.status for o in resent.outcomes] == ["completed"]
-    final, _ = run_sync(archive, current, out_dir=tmp_path)
+    final, _ = run_sync(archive, DataCiteAccess(archive, current), out_dir=tmp_path)
     assert not [d for d in final.drift if d.kind == "outdated_metadata"]

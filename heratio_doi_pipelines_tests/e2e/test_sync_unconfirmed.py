@@ -8,6 +8,7 @@ import requests
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
@@ -65,7 +66,9 @@ def test_nightly_sync_confirms_unconfirmed_dois_without_puts(
         )
     puts_before = _puts(emulator)
 
-    nightly, _ = run_sync(archive, overrides, out_dir=tmp_path, catalogue_engine=archive)
+    nightly, _ = run_sync(
+        archive, DataCiteAccess(archive, overrides), out_dir=tmp_path, catalogue_engine=archive
+    )
 
     assert nightly.confirmed == len(lost)
     assert _puts(emulator) == puts_before
@@ -87,7 +90,9 @@ def test_nightly_sync_confirms_unconfirmed_dois_without_puts(
     assert sorted(r[0] for r in notes) == sorted(lost)
     assert all("confirmed by sync" in r[1]["note"] for r in notes)
 
-    repaired, _ = run_sync(archive, overrides, repair=True, out_dir=tmp_path)
+    repaired, _ = run_sync(
+        archive, DataCiteAccess(archive, overrides), repair=True, out_dir=tmp_path
+    )
 
     assert (repaired.confirmed, repaired.queued_mints) == (0, 1)
     assert _puts(emulator) == puts_before

@@ -18,7 +18,7 @@ from heratio_doi_pipelines.defs.events.assets import (
 from heratio_doi_pipelines.defs.events.jobs import event_flush_job
 from heratio_doi_pipelines.defs.events.schedules import usage_report_job_schedule
 from heratio_doi_pipelines.defs.events.sensors import THRESHOLD_ENV, pending_events_sensor
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.devtools.sample_logs import generate_access_log
 from heratio_doi_pipelines.events.store import record_events, relation_event
@@ -34,7 +34,11 @@ from heratio_doi_pipelines_tests.events.conftest import (
 
 
 @pytest.fixture
-def resources(archive: sa.Engine, db_url: str, emulator: EmulatorHandle) -> dict[str, object]:
+def resources(
+    archive: sa.Engine, db_url: str, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, object]:
+    monkeypatch.setenv("DATACITE_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DATACITE_API_TOKEN", TOKEN)
     with archive.begin() as conn:
         conn.execute(
             ahg_settings.insert().values(
@@ -43,12 +47,7 @@ def resources(archive: sa.Engine, db_url: str, emulator: EmulatorHandle) -> dict
         )
     return {
         "heratio_db": HeratioDatabase(doi_db_url=db_url),
-        "datacite": DataCiteSettings(
-            datacite_url=emulator.url,
-            repository_id=REPOSITORY_ID,
-            password=PASSWORD,
-            api_token=TOKEN,
-        ),
+        "datacite": DataCite(datacite_url=emulator.url, repository_id=REPOSITORY_ID),
     }
 
 
@@ -92,16 +91,11 @@ def test_backfill_then_flush_then_report(
 
 
 def test_the_flush_fails_the_run_with_the_token_message(
-    archive: sa.Engine, resources: dict[str, object]
+    archive: sa.Engine, resources: dict[str, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_events(archive, [relation_event("10.5072/a", "10.5072/b", "IsPartOf")])
-    settings = resources["datacite"]
-    assert isinstance(settings, DataCiteSettings)
-    without_token = DataCiteSettings(
-        datacite_url=settings.datacite_url, repository_id=REPOSITORY_ID, password=PASSWORD
-    )
-    no_token = {**resources, "datacite": without_token}
-    result = dg.materialize([datacite_events], resources=no_token, raise_on_error=False)
+    monkeypatch.delenv("DATACITE_API_TOKEN")
+    result = dg.materialize([datacite_events], resources=resources, raise_on_error=False)
     assert not result.success
     failure = result.get_step_failure_events()[0]
     assert "events need a DataCite Bearer token" in str(failure.event_specific_data)

@@ -7,7 +7,8 @@ import uuid
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from heratio_doi_pipelines.events.config import events_url_for, resolve_events_config
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
+from heratio_doi_pipelines.events.config import events_url_for
 from heratio_doi_pipelines.events.identity import (
     dedupe_hash,
     doi_uri,
@@ -107,17 +108,15 @@ def test_events_host_follows_the_environment() -> None:
 
 
 def test_events_config_from_settings_and_environment(events_engine) -> None:
-    config = resolve_events_config(
-        events_engine,
-        {"environment": "production", "api_token": "tok"},
-        environ={},
-    )
+    config = DataCiteAccess(
+        events_engine, {"environment": "production", "api_token": "tok"}, environ={}
+    ).events_config()
     assert config.url == "https://api.datacite.org"
     assert config.uses_bearer and not config.camel_case
     assert config.per_minute == 30  # Heratio's event job cap, unless doi_events_per_minute says
     assert "tok" not in repr(config)
     env = {"DATACITE_EVENTS_URL": "http://127.0.0.1:9/", "DATACITE_EVENTS_API_VERSION": "2"}
-    config = resolve_events_config(events_engine, {}, environ=env)
+    config = DataCiteAccess(events_engine, {}, environ=env).events_config()
     assert config.url == "http://127.0.0.1:9" and config.camel_case
     assert not config.uses_bearer
     assert config.url.startswith("http://127.0.0.1")

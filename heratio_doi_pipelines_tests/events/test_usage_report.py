@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from heratio_doi_pipelines.datacite.events_client import EventsClient
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.store import record_events, usage_event
@@ -160,7 +159,7 @@ def test_reports_need_a_bearer_token_and_empty_months_send_nothing(
 
 
 def test_the_client_sends_gzip_with_datacites_headers(emulator: EmulatorHandle) -> None:
-    client = EventsClient(events_config(emulator))
+    client = events_config(emulator).open_client()
     sent = {}
 
     def capture(request, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from heratio_doi_pipelines.cli import main
+from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
-from heratio_doi_pipelines.settings import env_overrides, resolve_settings
+from heratio_doi_pipelines.settings import SettingsResolver
 from heratio_doi_pipelines.store.migrations import VERSION_TABLE
 from heratio_doi_pipelines.store.tables import (
     ahg_doi,
@@ -212,23 +213,23 @@ def test_settings_come_from_heratios_rows_and_the_environment_overrides_them(
             )
         )
 
-    global_settings = resolve_settings(heratio_site, overrides={})
-    own = resolve_settings(heratio_site, overrides={}, repository_id=777)
-    overridden = resolve_settings(
-        heratio_site,
-        overrides=env_overrides({"DATACITE_PREFIX": "10.5072", "DATACITE_PASSWORD": PASSWORD}),
-    )
+    global_settings = SettingsResolver(heratio_site).global_settings()
+    own = SettingsResolver(heratio_site).for_repository(777)
+    overridden = DataCiteAccess(
+        heratio_site, environ={"DATACITE_PREFIX": "10.5072", "DATACITE_PASSWORD": PASSWORD}
+    ).global_settings()
     with heratio_site.begin() as conn:
         conn.execute(sa.update(ahg_doi_config).values(is_active=False))
-    from_ahg_settings = resolve_settings(heratio_site, overrides={})
+    from_ahg_settings = SettingsResolver(heratio_site).global_settings()
 
-    # Heratio's global ahg_doi_config row (TINYINT is_active, ENUM environment) comes first
+    # Heratio's global placeholder row (TINYINT is_active, ENUM environment, prefix 10.12345)
+    # only fills what the admin screen's ahg_settings leave unset: their prefix wins
     assert (global_settings.prefix, global_settings.repository_id) == (
-        "10.12345",
+        "10.1234",
         "DATACITE.EXAMPLE",
     )
     assert global_settings.publisher == "Archive Repository"
-    assert global_settings.config_source == "ahg_doi_config (global)"
+    assert global_settings.config_source.startswith("ahg_settings over placeholder ahg_doi_config")
     assert (own.prefix, own.repository_id, own.environment) == (
         "10.99999",
         "REPO.OWN",

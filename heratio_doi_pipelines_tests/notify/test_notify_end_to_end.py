@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.defs.datacite.assets import minted_dois
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
@@ -162,14 +162,14 @@ def test_minted_dois_asset_reports_mail_in_its_metadata(
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(smtp.port if mail_up else closed_port))
     monkeypatch.setenv("DOI_FAILURE_NOTIFY", OPS)
+    monkeypatch.setenv("DATACITE_PASSWORD", PASSWORD)
     result = dg.materialize(
         [minted_dois],
         resources={
             "heratio_db": HeratioDatabase(doi_db_url=db_url),
-            "datacite": DataCiteSettings(
+            "datacite": DataCite(
                 datacite_url=emulator.url,
                 repository_id=REPOSITORY_ID,
-                password=PASSWORD,
                 prefix="10.5072",
                 base_url="https://archive.example.org",
             ),

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.defs.datacite.sensors import run_failure_email_sensor
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.store.tables import ahg_settings
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, MailServer
@@ -75,9 +75,10 @@ def test_a_failed_run_is_mailed_to_every_ops_address(
         )
     _use_mail_server(monkeypatch, smtp_with_auth)
     monkeypatch.setenv("SMTP_USER", SMTP_USER)
+    monkeypatch.setenv("SMTP_PASSWORD", SMTP_PASSWORD)
     resources: dict[str, object] = {
         "heratio_db": HeratioDatabase(doi_db_url=db_url),
-        "datacite": DataCiteSettings(smtp_password=SMTP_PASSWORD),
+        "datacite": DataCite(),
     }
     caplog.set_level(logging.DEBUG)
     with dg.instance_for_test() as instance:
@@ -119,7 +120,7 @@ def test_a_broken_mail_server_does_not_break_the_sensor(
     monkeypatch.setenv("DOI_FAILURE_NOTIFY", OPS[0])
     resources: dict[str, object] = {
         "heratio_db": HeratioDatabase(doi_db_url=f"sqlite:///{tmp_path / 'empty.db'}"),
-        "datacite": DataCiteSettings(),
+        "datacite": DataCite(),
     }
     with dg.instance_for_test() as instance:
         cursor, _ = _tick(instance, resources, None)
@@ -143,7 +144,7 @@ def test_the_sensor_can_be_called_directly_on_a_failure_event(
             dagster_event=failed.get_run_failure_event(),
             resources={
                 "heratio_db": HeratioDatabase(doi_db_url=f"sqlite:///{tmp_path / 'x.db'}"),
-                "datacite": DataCiteSettings(),
+                "datacite": DataCite(),
             },
         )
         run_failure_email_sensor(context)

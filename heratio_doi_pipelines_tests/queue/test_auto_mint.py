@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from heratio_doi_pipelines.catalogue import atom_tables
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.defs.datacite.sensors import auto_mint_sensor
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.auto_mint import latest_change, queue_catalogue_changes
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue, ahg_settings
@@ -73,7 +73,7 @@ def test_auto_mint_sensor_launches_runs_for_queued_changes(engine: sa.Engine) ->
     _enable_auto_mint(engine)
     resources = {
         "heratio_db": HeratioDatabase(doi_db_url=engine.url.render_as_string(hide_password=False)),
-        "datacite": DataCiteSettings(),
+        "datacite": DataCite(),
     }
     first = auto_mint_sensor(dg.build_sensor_context(resources=resources))
     assert isinstance(first, dg.SensorResult) and not first.run_requests

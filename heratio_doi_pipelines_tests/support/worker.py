@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.queue.processor import process_queue
-from heratio_doi_pipelines.settings import env_overrides
 
 
 def main() -> None:
@@ -24,7 +23,6 @@ def main() -> None:
     report = process_queue(
         engine,
         engine,
-        overrides=env_overrides(),
         limit=limit,
         concurrency=concurrency,
         chunk_size=max(1, concurrency),

@@ -8,7 +8,8 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.datacite_access import BatchRefused
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.notify import (
     NotifierReport,
@@ -19,34 +20,43 @@ from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.processor import ProcessReport, process_queue
 from heratio_doi_pipelines.queue.sync import run_sync
-from heratio_doi_pipelines.settings import env_overrides
 from heratio_doi_pipelines.store.schema import require_tables
 
-# Whole-step failures (DataCite down) retry on the queue's own schedule: 5, 10, 15 minutes.
-DATACITE_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=300, backoff=dg.Backoff.LINEAR)
+# Only a whole step can fail here, and only when the database cannot be reached (DataCite
+# errors are each item's outcome, retried by the queue's own back-off): then the step retries
+# on the queue's schedule, 5, 10, 15 minutes.
+DATABASE_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=300, backoff=dg.Backoff.LINEAR)
 
 
 class QueueBatchConfig(dg.Config):
     limit: int = Field(default=1000, description="Most queue items to process in this run.")
     concurrency: int = Field(default=16, description="DataCite requests in flight at once.")
+    bulk: bool = Field(
+        default=False,
+        description="Use the bulk budget (doi_bulk_rate_limit, DataCite's advice for sustained "
+        "bulk work) whatever the batch size; batches past doi_bulk_threshold use it anyway.",
+    )
 
 
 def _process(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
     actions: list[str],
 ) -> dg.MaterializeResult:
     doi_engine = heratio_db.doi_engine()
-    overrides = {**env_overrides(), **datacite.overrides()}
     require_tables(doi_engine)
-    notifier = notifier_from_settings(notification_settings(doi_engine, overrides))
+    access = datacite.access(doi_engine)
+    for warning in access.warnings:
+        context.log.warning(warning)
+    notifier = notifier_from_settings(notification_settings(doi_engine, access.overrides))
     try:
         report = process_queue(
             doi_engine,
             heratio_db.catalogue_engine(),
-            overrides=overrides,
+            access=access,
+            bulk=config.bulk or None,
             limit=config.limit,
             actions=actions,
             concurrency=config.concurrency,
@@ -55,7 +65,10 @@ def _process(
     finally:
         # Mail for what was done, even when the batch broke off; mail never fails the step.
         mail = notifier.flush() if notifier else NotifierReport()
+    if report.refused:
+        raise dg.Failure(description=report.refused, allow_retries=False)
     context.log.info(report.summary())
+    context.log.info(report.rate_summary())
     for outcome in report.outcomes:
         if outcome.status in ("failed", "retry"):
             context.log.warning(f"record {outcome.record_id}: {outcome.message}")
@@ -82,7 +95,8 @@ def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
     metadata["datacite_requests"] = dg.MetadataValue.int(report.requests_sent)
     metadata["http_429"] = dg.MetadataValue.int(report.rate_limited)
     metadata["stored_differs"] = dg.MetadataValue.int(report.stored_differs)
-    metadata["requests_per_s"] = dg.MetadataValue.float(round(report.request_rate, 2))
+    metadata["accepted_per_s"] = dg.MetadataValue.float(round(report.accepted_rate, 2))
+    metadata["rate_budget"] = dg.MetadataValue.text(report.budget or "none")
     if report.outcomes:
         frame = pd.DataFrame(
             [
@@ -106,7 +120,7 @@ _COMMON: dict[str, Any] = {
     "kinds": {"api"},
     "owners": ["team:digital-preservation"],
     "pool": "datacite_api",
-    "retry_policy": DATACITE_RETRY_POLICY,
+    "retry_policy": DATABASE_RETRY_POLICY,
 }
 
 
@@ -115,7 +129,7 @@ def minted_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """DOIs minted at DataCite: reserves each DOI string, sends the validated metadata with
     PUT /dois/{doi} and records the state DataCite confirms, for every due mint item."""
@@ -127,7 +141,7 @@ def updated_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """DOIs whose DataCite metadata was refreshed from the catalogue; unchanged metadata is
     skipped by its payload hash."""
@@ -139,7 +153,7 @@ def verified_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """DOIs checked against DataCite: state and URL refreshed, drift recorded in the log."""
     return _process(context, config, heratio_db, datacite, [VERIFY])
@@ -150,7 +164,7 @@ def deactivated_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """Tombstoned DOIs (URL moved to the tombstone page, hidden at DataCite), drafts deleted,
     and reinstated DOIs (published again at their record URL)."""
@@ -168,23 +182,27 @@ class SyncConfig(dg.Config):
     kinds={"api", "csv"},
     owners=["team:digital-preservation"],
     pool="datacite_api",
-    retry_policy=DATACITE_RETRY_POLICY,
+    retry_policy=DATABASE_RETRY_POLICY,
 )
 def datacite_drift_report(
     context: dg.AssetExecutionContext,
     config: SyncConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """Local DOIs compared with DataCite's listing of the repository: state, URL and metadata
     drift, DOIs stuck in draft, DOIs missing at DataCite and DOIs only DataCite knows."""
-    report, path = run_sync(
-        heratio_db.doi_engine(),
-        {**env_overrides(), **datacite.overrides()},
-        repair=config.repair,
-        out_dir=reports_dir(),
-        catalogue_engine=heratio_db.catalogue_engine(),
-    )
+    engine = heratio_db.doi_engine()
+    try:
+        report, path = run_sync(
+            engine,
+            datacite.access(engine),
+            repair=config.repair,
+            out_dir=reports_dir(),
+            catalogue_engine=heratio_db.catalogue_engine(),
+        )
+    except BatchRefused as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     context.log.info(report.summary())
     metadata: dict[str, dg.MetadataValue] = {
         "local_dois": dg.MetadataValue.int(report.local_dois),

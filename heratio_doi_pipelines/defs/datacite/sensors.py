@@ -10,13 +10,12 @@ from heratio_doi_pipelines.defs.datacite.jobs import (
     update_job,
     verify_job,
 )
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.notify import RunFailure, notification_settings, send_run_failure_mail
 from heratio_doi_pipelines.notify.run_failure import clip
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.auto_mint import queue_catalogue_changes
 from heratio_doi_pipelines.queue.claim import due_by_action
-from heratio_doi_pipelines.settings import env_overrides
 from heratio_doi_pipelines.store.errors import TablesMissingError
 
 JOB_FOR_ACTION = {
@@ -96,11 +95,9 @@ def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
     "message when a run of any job in this code location fails.",
 )
 def run_failure_email_sensor(
-    context: dg.RunFailureSensorContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+    context: dg.RunFailureSensorContext, heratio_db: HeratioDatabase, datacite: DataCite
 ) -> None:
-    settings = notification_settings(
-        heratio_db.doi_engine, {**env_overrides(), **datacite.overrides()}
-    )
+    settings = notification_settings(heratio_db.doi_engine, datacite.deployment_overrides())
     report = send_run_failure_mail(settings, run_failure(context))
     if report is None:
         context.log.info("no SMTP host or doi_failure_notify address: no failure mail")
@@ -117,14 +114,15 @@ def run_failure_email_sensor(
     "update for each edited one, then launches the mint/update runs.",
 )
 def auto_mint_sensor(
-    context: dg.SensorEvaluationContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+    context: dg.SensorEvaluationContext, heratio_db: HeratioDatabase, datacite: DataCite
 ) -> dg.SensorResult | dg.SkipReason:
     try:
+        engine = heratio_db.doi_engine()
         result = queue_catalogue_changes(
-            heratio_db.doi_engine(),
+            engine,
             heratio_db.catalogue_engine(),
             context.cursor,
-            overrides={**env_overrides(), **datacite.overrides()},
+            overrides=datacite.access(engine).overrides,
         )
     except TablesMissingError as exc:
         return dg.SkipReason(str(exc))

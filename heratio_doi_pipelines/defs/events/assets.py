@@ -5,13 +5,15 @@ from datetime import date
 
 import dagster as dg
 import pandas as pd
+import sqlalchemy as sa
 from pydantic import Field
 
-from heratio_doi_pipelines.defs.datacite.assets import DATACITE_RETRY_POLICY
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.datacite_access import BatchRefused
+from heratio_doi_pipelines.defs.datacite.assets import DATABASE_RETRY_POLICY
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.events.access_logs import backfill_metrics
-from heratio_doi_pipelines.events.config import resolve_events_config
+from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.flush import flush_events
 from heratio_doi_pipelines.events.status import STATES, event_status
 from heratio_doi_pipelines.events.usage_report import submit_usage_report
@@ -34,26 +36,36 @@ class EventFlushConfig(dg.Config):
     )
 
 
+def _events_config(datacite: DataCite, engine: sa.Engine) -> EventsConfig:
+    """The events settings, refused (before any request) when DataCite is not configured."""
+    access = datacite.access(engine)
+    try:
+        access.check("events", settings_check=False)
+    except BatchRefused as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    return access.events_config()
+
+
 @dg.asset(
     group_name=GROUP,
     kinds={"api"},
     owners=OWNERS,
     pool="datacite_api",
-    retry_policy=DATACITE_RETRY_POLICY,
+    retry_policy=DATABASE_RETRY_POLICY,
     tags={"heratio/area": "events"},
 )
 def datacite_events(
     context: dg.AssetExecutionContext,
     config: EventFlushConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """Usage, citation and relation events at DataCite: sends every pending (and due failed)
     event with PUT /events/{uuid} under the per-minute cap, then reports pending/sent/failed
     counts by kind (view, download, citation, relation)."""
     engine = heratio_db.doi_engine()
     require_tables(engine, ("ahg_datacite_event",))
-    events_config = resolve_events_config(engine, datacite.overrides())
+    events_config = _events_config(datacite, engine)
     report = flush_events(
         engine, events_config, limit=config.limit, time_budget_s=config.time_budget_s
     )
@@ -202,21 +214,21 @@ class UsageReportConfig(dg.Config):
     kinds={"api", "json"},
     owners=OWNERS,
     pool="datacite_api",
-    retry_policy=DATACITE_RETRY_POLICY,
+    retry_policy=DATABASE_RETRY_POLICY,
     tags={"heratio/area": "events"},
 )
 def usage_report(
     context: dg.AssetExecutionContext,
     config: UsageReportConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
 ) -> dg.MaterializeResult:
     """The month's COUNTER dataset usage report (SUSHI JSON, gzip) at DataCite /reports,
     under a stable report id so re-running a month updates it; a 202 is followed up until
     DataCite accepts or rejects the report."""
     engine = heratio_db.doi_engine()
     month = date.fromisoformat(context.partition_key)
-    events_config = resolve_events_config(engine, datacite.overrides())
+    events_config = _events_config(datacite, engine)
     result = submit_usage_report(
         engine,
         events_config,

@@ -9,10 +9,9 @@ from pydantic import Field
 
 from heratio_doi_pipelines.defs.landing.checks import landing_check_result, landing_check_spec
 from heratio_doi_pipelines.defs.reports.resources import ReportsFolder
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.linkcheck import CHECKED_STATES, PROBLEMS, run_linkcheck
-from heratio_doi_pipelines.settings import env_overrides
 
 PREVIEW_ROWS = 20
 
@@ -38,17 +37,18 @@ def landing_page_health(
     context: dg.AssetExecutionContext,
     config: LinkcheckConfig,
     heratio_db: HeratioDatabase,
-    datacite: DataCiteSettings,
+    datacite: DataCite,
     reports_folder: ReportsFolder,
 ) -> dg.MaterializeResult:
     """Every DOI with a confirmed state resolves through the handle system to its registered
     URL, that page answers (redirects followed) with HTML that shows the DOI, and the URL
     agrees with the record's current public URL; landing_page_health.csv lists each DOI's
     last check."""
+    engine = heratio_db.doi_engine()
     report = run_linkcheck(
-        heratio_db.doi_engine(),
+        engine,
         heratio_db.catalogue_engine(),
-        {**env_overrides(), **datacite.overrides()},
+        datacite.access(engine).overrides,
         out_dir=reports_folder.folder(),
         states=config.states,
         limit=config.limit,

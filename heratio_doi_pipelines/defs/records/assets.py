@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from heratio_doi_pipelines.defs.shared.resources import DataCiteSettings, HeratioDatabase
+from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.metadata import PayloadSummary
 from heratio_doi_pipelines.paths import reports_dir
@@ -15,7 +15,6 @@ from heratio_doi_pipelines.queue.payload_cache import (
     preflight_report,
     queued_record_ids,
 )
-from heratio_doi_pipelines.settings import env_overrides
 
 
 class BatchMintConfig(dg.Config):
@@ -92,7 +91,7 @@ def _payload_metadata(batch: PayloadSummary) -> dict[str, dg.MetadataValue]:
     tags={"heratio/area": "records"},
 )
 def doi_metadata_payloads(
-    context: dg.AssetExecutionContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+    context: dg.AssetExecutionContext, heratio_db: HeratioDatabase, datacite: DataCite
 ) -> dg.MaterializeResult:
     """DataCite Kernel-4.7 payloads (JSON and XML, validated against the official XSD) of every
     record pending mint or update, stored so the sending steps send exactly what was validated.
@@ -102,7 +101,7 @@ def doi_metadata_payloads(
         engine,
         heratio_db.catalogue_engine(),
         queued_record_ids(engine),
-        overrides={**env_overrides(), **datacite.overrides()},
+        overrides=datacite.access(engine).overrides,
     )
     context.log.info(
         f"{batch.valid_count} valid payloads, {batch.rejected_count} rejected, "
@@ -130,17 +129,18 @@ def doi_metadata_payloads(
     ],
 )
 def metadata_preflight_report(
-    context: dg.AssetExecutionContext, heratio_db: HeratioDatabase, datacite: DataCiteSettings
+    context: dg.AssetExecutionContext, heratio_db: HeratioDatabase, datacite: DataCite
 ) -> dg.MaterializeResult:
     """Pre-flight validation: builds and validates the metadata of every record that would be
     minted (no DOI yet) or updated (queued), and writes a CSV of the records that would be
     rejected and why, so archivists can fix the catalogue before minting."""
     path = reports_dir() / "metadata_preflight_rejections.csv"
+    engine = heratio_db.doi_engine()
     batch, path = preflight_report(
-        heratio_db.doi_engine(),
+        engine,
         heratio_db.catalogue_engine(),
         path,
-        overrides={**env_overrides(), **datacite.overrides()},
+        overrides=datacite.access(engine).overrides,
     )
     metadata = _payload_metadata(batch)
     metadata["rejections_csv"] = dg.MetadataValue.path(str(path))

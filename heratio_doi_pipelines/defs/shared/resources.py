@@ -1,13 +1,13 @@
-"""Resources shared by every area: the databases and DataCite, configured from the environment."""
+"""Resources shared by every area: the databases, and DataCite access (settings and clients)."""
 
-import os
-from typing import Any
+import enum
 
 import dagster as dg
 import sqlalchemy as sa
+from pydantic import Field, PrivateAttr
 
+from heratio_doi_pipelines.datacite_access import DataCiteAccess, deployment_overrides
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
-from heratio_doi_pipelines.settings import ENV_OVERRIDES
 
 
 class HeratioDatabase(dg.ConfigurableResource):
@@ -23,63 +23,96 @@ class HeratioDatabase(dg.ConfigurableResource):
         return cached_engine(self.catalogue_db_url or self.doi_db_url or catalogue_db_url())
 
 
-class DataCiteSettings(dg.ConfigurableResource):
-    """Deployment overrides of Heratio's DOI settings (``ahg_settings`` / ``ahg_doi_config``).
+# Each secret's config accepts only ``{env: <its variable>}``: a typed value is refused by the
+# config schema at launch ('... must be dict. Expected: "{ env?: DATACITE_PASSWORD? }"'), so
+# it never reaches a run, its config or Dagster's storage. The enums name the variable.
+class DATACITE_PASSWORD(enum.Enum):
+    DATACITE_PASSWORD = "DATACITE_PASSWORD"
 
-    Empty fields leave Heratio's own settings in force. Secrets are bound with ``dg.EnvVar``
-    so run config and the UI only ever show the variable's name.
+
+class DATACITE_API_TOKEN(enum.Enum):
+    DATACITE_API_TOKEN = "DATACITE_API_TOKEN"
+
+
+class SMTP_PASSWORD(enum.Enum):
+    SMTP_PASSWORD = "SMTP_PASSWORD"
+
+
+class _SecretFromEnv(dg.Config):
+    env: enum.Enum
+
+    def value(self) -> str:
+        return dg.EnvVar(self.env.value).get_value() or ""
+
+
+class DataCitePassword(_SecretFromEnv):
+    """The DataCite repository password: set DATACITE_PASSWORD in the environment."""
+
+    env: DATACITE_PASSWORD = DATACITE_PASSWORD.DATACITE_PASSWORD
+
+
+class DataCiteApiToken(_SecretFromEnv):
+    """The DataCite Bearer token (events): set DATACITE_API_TOKEN in the environment."""
+
+    env: DATACITE_API_TOKEN = DATACITE_API_TOKEN.DATACITE_API_TOKEN
+
+
+class SmtpPassword(_SecretFromEnv):
+    """The SMTP password for notification mail: set SMTP_PASSWORD in the environment."""
+
+    env: SMTP_PASSWORD = SMTP_PASSWORD.SMTP_PASSWORD
+
+
+class DataCite(dg.ConfigurableResource):
+    """DataCite access for a run: Heratio's DOI settings resolved once, and the clients.
+
+    Non-empty fields override Heratio's stored settings (``ahg_settings``/``ahg_doi_config``)
+    and the environment. Secrets are never fields with values: each names its environment
+    variable, read with ``dg.EnvVar`` when the run starts.
     """
 
-    datacite_url: str = ""
-    repository_id: str = ""
-    password: str = ""
-    prefix: str = ""
-    environment: str = ""
-    api_token: str = ""
-    base_url: str = ""
-    smtp_password: str = ""
-
-    def overrides(self) -> dict[str, Any]:
-        return {
-            key: value
-            for key, value in {
-                "datacite_url": self.datacite_url,
-                "repository_id": self.repository_id,
-                "password": self.password,
-                "prefix": self.prefix,
-                "environment": self.environment,
-                "api_token": self.api_token,
-                "base_url": self.base_url,
-                "smtp_password": self.smtp_password,
-            }.items()
-            if value
-        }
-
-
-def _from_env(field: str) -> str | dg.EnvVar:
-    """The environment variable behind a settings field, as ``dg.EnvVar`` when it is set."""
-    name = next(env for env, fld in ENV_OVERRIDES.items() if fld == field)
-    return dg.EnvVar(name) if os.environ.get(name) else ""
-
-
-def datacite_settings_from_env() -> DataCiteSettings:
-    return DataCiteSettings(
-        datacite_url=_from_env("datacite_url"),
-        repository_id=_from_env("repository_id"),
-        password=_from_env("password"),
-        prefix=_from_env("prefix"),
-        environment=_from_env("environment"),
-        api_token=_from_env("api_token"),
-        base_url=_from_env("base_url"),
-        smtp_password=_from_env("smtp_password"),
+    datacite_url: str = Field(default="", description="DataCite API URL (e.g. the emulator).")
+    repository_id: str = Field(default="", description="DataCite repository id.")
+    prefix: str = Field(default="", description="DOI prefix, e.g. 10.5072.")
+    environment: str = Field(default="", description="test or production.")
+    base_url: str = Field(default="", description="Heratio's public URL (landing pages).")
+    password: DataCitePassword = Field(
+        default_factory=DataCitePassword, description=DataCitePassword.__doc__
     )
+    api_token: DataCiteApiToken = Field(
+        default_factory=DataCiteApiToken, description=DataCiteApiToken.__doc__
+    )
+    smtp_password: SmtpPassword = Field(
+        default_factory=SmtpPassword, description=SmtpPassword.__doc__
+    )
+
+    _access: dict[str, DataCiteAccess] = PrivateAttr(default_factory=dict)
+
+    def overrides(self) -> dict[str, str]:
+        values = {
+            "datacite_url": self.datacite_url,
+            "repository_id": self.repository_id,
+            "prefix": self.prefix,
+            "environment": self.environment,
+            "base_url": self.base_url,
+            "password": self.password.value(),
+            "api_token": self.api_token.value(),
+            "smtp_password": self.smtp_password.value(),
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def deployment_overrides(self) -> dict[str, str]:
+        """The fields over the environment, for code that must work without the database."""
+        return deployment_overrides(self.overrides())
+
+    def access(self, doi_engine: sa.Engine) -> DataCiteAccess:
+        """The run's access: settings resolved on first use, then shared by every caller."""
+        key = str(doi_engine.url)
+        if key not in self._access:
+            self._access[key] = DataCiteAccess(doi_engine, self.overrides())
+        return self._access[key]
 
 
 @dg.definitions
 def shared_resources() -> dg.Definitions:
-    return dg.Definitions(
-        resources={
-            "heratio_db": HeratioDatabase(),
-            "datacite": datacite_settings_from_env(),
-        }
-    )
+    return dg.Definitions(resources={"heratio_db": HeratioDatabase(), "datacite": DataCite()})
