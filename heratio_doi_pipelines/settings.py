@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import string
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -27,6 +26,7 @@ import sqlalchemy as sa
 from heratio_doi_pipelines.datacite.client import base_url_for, is_datacite_host
 from heratio_doi_pipelines.datacite.rate_limit import DEFAULT_BULK_LIMIT, DEFAULT_LIMITS
 from heratio_doi_pipelines.metadata.doi_strings import MetadataConfigError, check_suffix_pattern
+from heratio_doi_pipelines.metadata.tombstone import TombstonePatternError, tombstone_url
 from heratio_doi_pipelines.store.tables import ahg_doi_config, ahg_settings
 
 # Environment variables that override settings (name -> DoiSettings field).
@@ -239,8 +239,6 @@ def _repository_setting_rows(conn: sa.Connection, repository_id: int) -> dict[st
 
 # DataCite's documentation prefix: Heratio's install.sql puts it in a placeholder config row.
 DOCUMENTATION_PREFIX = "10.12345"
-# What a tombstone URL pattern may name (see ``tombstone_url``).
-TOMBSTONE_PLACEHOLDERS = ("base_url", "doi", "object_id", "slug")
 _PREFIX_SYNTAX = re.compile(r"^10\.\d{4,9}(?:\.\d+)*$")
 
 
@@ -416,24 +414,15 @@ def setting_problems(settings: DoiSettings) -> list[str]:
         check_suffix_pattern(settings.suffix_pattern)
     except MetadataConfigError as exc:
         problems.append(str(exc))
-    try:
-        names = [
-            n
-            for _, n, _, _ in string.Formatter().parse(settings.tombstone_url_pattern)
-            if n is not None
-        ]
-    except ValueError as exc:
-        problems.append(
-            f"tombstone URL pattern {settings.tombstone_url_pattern!r} is malformed: {exc}"
+    try:  # only known placeholders, well-formed braces
+        tombstone_url(
+            settings.tombstone_url_pattern,
+            base_url=settings.base_url,
+            doi=f"{settings.prefix}/example",
+            object_id=1,
         )
-    else:
-        unknown = [n for n in names if n not in TOMBSTONE_PLACEHOLDERS]
-        if unknown:
-            allowed = ", ".join("{" + n + "}" for n in TOMBSTONE_PLACEHOLDERS)
-            problems.append(
-                f"tombstone URL pattern {settings.tombstone_url_pattern!r} has unknown "
-                f"placeholder {{{unknown[0]}}}: allowed are {allowed}"
-            )
+    except TombstonePatternError as exc:
+        problems.append(str(exc))
     return problems
 
 

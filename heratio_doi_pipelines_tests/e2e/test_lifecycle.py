@@ -123,12 +123,20 @@ def test_a_site_tombstone_page_pattern_and_a_broken_one(
     enqueue(archive, "deactivate", [second])
     broken = {**overrides, "tombstone_url_pattern": "{base_url}/gone/{record}"}
     report = process_queue(archive, archive, overrides=broken)
-    [outcome] = report.outcomes
-    assert outcome.status == "failed"
+    # a bad setting stops the batch before anything is claimed: no attempt spent
+    assert report.outcomes == [] and report.refused is not None
     assert "doi_tombstone_url_pattern '{base_url}/gone/{record}': unknown placeholder {record}" in (
-        outcome.message
+        report.refused
     )
     assert _row(archive, second).status == "findable"  # nothing was sent
+    with archive.connect() as conn:
+        item = conn.execute(
+            sa.select(ahg_doi_queue.c.status, ahg_doi_queue.c.attempts)
+            .where(ahg_doi_queue.c.information_object_id == second)
+            .order_by(ahg_doi_queue.c.id.desc())
+        ).first()
+    assert item is not None
+    assert (item.status, item.attempts) == ("pending", 0)
 
 
 def test_deactivating_a_draft_deletes_it_at_datacite(
