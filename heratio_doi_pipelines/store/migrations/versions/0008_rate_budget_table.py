@@ -1,7 +1,7 @@
 """Add the pipeline's table of DataCite request budgets, one row per API host.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 
 Every worker pointing at this database (any number of ``heratio-doi process`` processes and
@@ -19,8 +19,8 @@ from alembic import op
 
 from heratio_doi_pipelines.store.migrations.adoption import TableSpec, create_or_adopt
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
