@@ -20,7 +20,12 @@ from heratio_doi_pipelines.linkcheck import LANDING_CSV, run_linkcheck
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.store.landing_checks import LandingCheck, due_dois
-from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue, heratio_doi_landing_check
+from heratio_doi_pipelines.store.tables import (
+    ahg_doi,
+    ahg_doi_queue,
+    ahg_settings,
+    heratio_doi_landing_check,
+)
 
 CONTACT = "dois@archive.example.org"
 
@@ -284,7 +289,6 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     site: SiteHandle,
     emulator: EmulatorHandle,
     site_overrides: dict[str, object],
-    monkeypatch: pytest.MonkeyPatch,
     db_url: str,
     tmp_path: Path,
 ) -> None:
@@ -298,7 +302,20 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     minted = _mint(archive, site_overrides, 4)
     broken_id, broken_doi = next(iter(minted.items()))
     site.site.break_page(f"/{_slug(archive, broken_id)}", "not_found")
-    monkeypatch.setenv("DOI_RESOLVER_URL", emulator.url)
+    # Heratio's settings screen: the resolver and the caps as ahg_settings rows
+    with archive.begin() as conn:
+        conn.execute(
+            ahg_settings.delete().where(
+                ahg_settings.c.setting_key.in_(["doi_resolver_url", "doi_linkcheck_host_rate"])
+            )
+        )
+        conn.execute(
+            ahg_settings.insert(),
+            [
+                {"setting_key": "doi_resolver_url", "setting_value": emulator.url},
+                {"setting_key": "doi_linkcheck_host_rate", "setting_value": "0"},
+            ],
+        )
     resources = {
         "heratio_db": HeratioDatabase(doi_db_url=db_url),
         "datacite": DataCite(base_url=site.url),
