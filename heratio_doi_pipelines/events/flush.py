@@ -10,6 +10,10 @@ so the flush stops at once and no event spends an attempt. Five transient failur
 (DataCite down) stop it too. Other failures back off per event like the DOI queue (5, 10
 minutes) and give up after three attempts; a rejected event (422) gives up at once.
 
+Events DataCite no longer ingests (relations that are not DOI-to-DOI or of a relation type
+it dropped, see ``scope``) are never sent: their rows are closed as ``not_sent: out of
+DataCite's event scope`` with the reason, and are not retried.
+
 The per-minute cap is the shared ``RateLimiter`` with ``events_per_minute`` per 60 s, so a
 burst of any size is spread over minutes; ``time_budget_s`` ends a flush that would outlast
 its schedule, leaving the rest pending.
@@ -38,6 +42,7 @@ from heratio_doi_pipelines.datacite.rate_limit import RateLimiter
 from heratio_doi_pipelines.events.config import BEARER_WARNING, EventsConfig
 from heratio_doi_pipelines.events.identity import event_uuid, kind_of
 from heratio_doi_pipelines.events.payload import event_attributes
+from heratio_doi_pipelines.events.scope import out_of_scope
 from heratio_doi_pipelines.events.store import FAILED, PENDING, SENT
 from heratio_doi_pipelines.queue.backoff import next_attempt_at
 from heratio_doi_pipelines.store.tables import ahg_datacite_event
@@ -66,7 +71,7 @@ class EventOutcome:
     event_id: int
     kind: str
     relation_type_id: str
-    status: str  # sent | retry | failed
+    status: str  # sent | retry | failed | not_sent
     message: str = ""
     created: bool = False  # sent: a new event at DataCite (201), else an update (200)
     transient: bool = False  # failed for a reason worth retrying (5xx, timeout, 429)
@@ -82,6 +87,7 @@ class FlushReport:
     updated: int = 0
     retry: int = 0
     failed: int = 0
+    not_sent: int = 0  # out of DataCite's event scope: closed, never retried
     stopped: str | None = None
     deadline_reached: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -97,7 +103,8 @@ class FlushReport:
     def summary(self) -> str:
         text = (
             f"events: {self.sent} sent ({self.created} new, {self.updated} updated), "
-            f"{self.retry} to retry, {self.failed} failed, of {self.considered} due "
+            f"{self.retry} to retry, {self.failed} failed, {self.not_sent} out of DataCite's "
+            f"event scope, of {self.considered} due "
             f"[{self.auth} → {self.events_url}]"
         )
         if self.deadline_reached:
@@ -176,6 +183,11 @@ def flush_events(
                     return report
                 last_id = row.id
                 report.considered += 1
+                reason = out_of_scope(row)
+                if reason:
+                    report.add(_close_out_of_scope(engine, row, reason))
+                    report.not_sent += 1
+                    continue
                 try:
                     outcome = _send(engine, client, config, row)
                 except FlushDeadline:
@@ -236,6 +248,26 @@ def _due_page(engine: sa.Engine, after_id: int, size: int) -> list[Any]:
                 .limit(size)
             )
         )
+
+
+def _close_out_of_scope(engine: sa.Engine, row: Any, reason: str) -> EventOutcome:
+    """Closed without a request: failed with every attempt spent, the reason kept."""
+    t = ahg_datacite_event
+    with engine.begin() as conn:
+        conn.execute(
+            t.update()
+            .where(t.c.id == row.id)
+            .values(
+                state=FAILED,
+                attempts=MAX_ATTEMPTS,
+                scheduled_at=None,
+                last_error=reason[:RESPONSE_BODY_CHARS],
+                updated_at=utcnow(),
+            )
+        )
+    return EventOutcome(
+        row.id, kind_of(row.relation_type_id), row.relation_type_id, "not_sent", reason
+    )
 
 
 def _send(engine: sa.Engine, client: EventsClient, config: EventsConfig, row: Any) -> EventOutcome:

@@ -205,3 +205,32 @@ def _make_due(engine: sa.Engine) -> None:
             .where(ahg_datacite_event.c.scheduled_at.is_not(None))
             .values(scheduled_at=datetime(2000, 1, 1))
         )
+
+
+def test_events_outside_datacites_scope_are_closed_not_sent(
+    events_engine: sa.Engine, emulator: EmulatorHandle, config: EventsConfig
+) -> None:
+    record_events(
+        events_engine,
+        [
+            relation_event("10.5072/a", "10.5072/b", "IsPartOf"),
+            relation_event("10.5072/a", "https://exhibitions.example.org/7", "IsReferencedBy"),
+            relation_event("10.5072/a", "10.5072/c", "Discusses"),
+            citation_event("10.5072/a", "https://blog.example.org/post"),
+        ],
+    )
+    report = flush_events(events_engine, config)
+    assert (report.considered, report.sent, report.not_sent, report.failed) == (4, 1, 3, 0)
+    assert "3 out of DataCite's event scope" in report.summary()
+    assert len(emulator.state.events) == 1
+    rows = {r.relation_type_id + "|" + (r.obj_id or ""): r for r in _rows(events_engine)}
+    assert rows["is-part-of|10.5072/b"].state == "sent"
+    closed = [r for key, r in rows.items() if key != "is-part-of|10.5072/b"]
+    assert all(r.state == "failed" and r.attempts == MAX_ATTEMPTS for r in closed)
+    assert all(r.last_error.startswith("not_sent: out of DataCite's event scope (") for r in closed)
+    reasons = {r.relation_type_id: r.last_error for r in closed}
+    assert "only DOI-to-DOI relations" in reasons["is-referenced-by"]
+    assert "'discusses' is not one DataCite still ingests" in reasons["discusses"]
+    # closed for good: the next flush has nothing due and sends nothing
+    assert count_due(events_engine) == 0
+    assert flush_events(events_engine, config).considered == 0

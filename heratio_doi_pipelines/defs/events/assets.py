@@ -77,6 +77,7 @@ def datacite_events(
         "sent_now": dg.MetadataValue.int(report.sent),
         "retry_now": dg.MetadataValue.int(report.retry),
         "failed_now": dg.MetadataValue.int(report.failed),
+        "not_sent_out_of_scope": dg.MetadataValue.int(report.not_sent),
         "due": dg.MetadataValue.int(status.due),
         "retrying": dg.MetadataValue.int(status.retrying),
         "events_url": dg.MetadataValue.url(events_config.url),
