@@ -83,6 +83,8 @@ ahg_doi = sa.Table(
     sa.Index(
         "idx_ahg_doi_repository_status_record", "repository_id", "status", "information_object_id"
     ),
+    # pipeline: the dashboard's newest DOIs, read from the end of this index
+    sa.Index("idx_ahg_doi_created", "created_at", "id"),
 )
 
 ahg_doi_queue = sa.Table(

@@ -60,6 +60,7 @@ def test_init_adopts_heratio_tables_and_adds_only_pipeline_columns(
     assert report.added_columns == PIPELINE_COLUMNS
     # Heratio's equivalent indexes are reused, only the ones it lacks are added.
     assert report.added_indexes == [
+        "idx_ahg_doi_created",
         "idx_ahg_doi_repository_status_record",
         "idx_ahg_doi_status_record",
         "idx_ahg_doi_log_action_performed",
