@@ -1,7 +1,7 @@
 """Index for the dashboard's newest DOIs.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 
 The DOI dashboard lists the ten most recently created DOIs; ordered by ``created_at`` it read
@@ -19,8 +19,8 @@ from alembic import op
 from heratio_doi_pipelines.store.migrations.adoption import add_missing_indexes
 from heratio_doi_pipelines.store.types import DateTime
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
