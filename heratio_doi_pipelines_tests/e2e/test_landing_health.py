@@ -358,3 +358,25 @@ def test_a_tombstone_page_is_checked_and_answers(
     assert check.handle_target == check.registered_url
     if pattern != "{url}":
         assert check.registered_url == f"{site_overrides['base_url']}/doi/tombstone/{withdrawn_doi}"
+
+
+def test_linkcheck_without_the_tables_says_what_to_do(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HERATIO_DOI_DB_URL", db_url)
+    result = CliRunner().invoke(main, ["linkcheck"])
+    assert result.exit_code == 1
+    assert "DOI tables not found: run `heratio-doi init`" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_check_runs_weekly() -> None:
+    from heratio_doi_pipelines.definitions import defs
+
+    definitions = defs()
+    schedule = definitions.resolve_schedule_def("landing_check_job_schedule")
+    assert (schedule.cron_schedule, schedule.job_name) == ("0 3 * * 1", "landing_check_job")
+    job = definitions.resolve_job_def("landing_check_job")
+    assert [key.to_user_string() for key in job.asset_layer.executable_asset_keys] == [
+        "landing_page_health"
+    ]
