@@ -95,6 +95,7 @@ def _problems(archive: sa.Engine) -> dict[str, str | None]:
     return {c.doi: c.problem for c in current_checks(archive, ("findable", "registered"))}
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one backend
 def test_handle_api_answers_for_registered_dois_only(
     archive: sa.Engine, emulator: EmulatorHandle, site_overrides: dict[str, object]
 ) -> None:
@@ -109,6 +110,7 @@ def test_handle_api_answers_for_registered_dois_only(
     assert (missing.status_code, missing.json()["responseCode"]) == (404, 100)
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one backend
 def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
     archive: sa.Engine,
     emulator: EmulatorHandle,
@@ -198,6 +200,7 @@ def test_each_problem_is_found_exactly_and_a_changed_slug_is_repaired(
     assert _problems(archive) == {**{doi: None for doi in dois}, dois[11]: "handle_not_found"}
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one backend
 def test_caps_are_respected(
     archive: sa.Engine, site: SiteHandle, site_overrides: dict[str, object], tmp_path: Path
 ) -> None:
@@ -260,6 +263,7 @@ def test_an_interrupted_run_resumes_with_the_unchecked_dois(
     assert oldest.doi in stored
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one backend
 def test_cli_linkcheck_and_show(
     archive: sa.Engine,
     site: SiteHandle,
@@ -284,6 +288,7 @@ def test_cli_linkcheck_and_show(
     assert "error_page" in shown.output and "answered HTTP 404" in shown.output
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one backend
 def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     archive: sa.Engine,
     site: SiteHandle,
@@ -337,6 +342,7 @@ def test_landing_page_health_asset_fails_its_check_on_broken_pages(
     assert evaluation.passed
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages, not SQL: one backend
 @pytest.mark.parametrize("pattern", ["{url}", "{base_url}/doi/tombstone/{doi}"])
 def test_a_tombstone_page_is_checked_and_answers(
     archive: sa.Engine,
