@@ -80,7 +80,6 @@ SETTING_KEYS = {
     "doi_notify_digest": "notify_digest",
     "doi_publisher_ror": "publisher_ror",
     "doi_schema_version": "schema_version",
-    "doi_usage_report_release": "usage_report_release",
     "doi_resolver_url": "resolver_url",
     "doi_linkcheck_host_concurrency": "linkcheck_host_concurrency",
     "doi_linkcheck_host_rate": "linkcheck_host_rate",
@@ -134,7 +133,6 @@ class DoiSettings:
     notify_digest: bool = True
     publisher_ror: str = ""  # the publisher's ROR id, sent as publisherIdentifier
     schema_version: str = "4.7"  # DataCite Metadata Schema version of the payloads
-    usage_report_release: str = "rd1"  # usage report format: rd1 or 5.1 (COUNTER R5.1)
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""

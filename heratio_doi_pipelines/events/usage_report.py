@@ -32,6 +32,7 @@ from heratio_doi_pipelines.datacite.events_client import (
     REPORT_REJECTED,
     EventsClient,
 )
+from heratio_doi_pipelines.datacite.shapes import publisher_name
 from heratio_doi_pipelines.errors import HeratioDoiError
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.identity import USAGE_RELATION_TYPES, bare_doi
@@ -135,9 +136,7 @@ def _dataset_details(conn: sa.Connection, dois: list[str]) -> dict[str, dict[str
         for doi, meta, url, minted_at in rows:
             meta = meta if isinstance(meta, dict) else (json.loads(meta) if meta else {})
             titles = meta.get("titles") or []
-            publisher = meta.get("publisher")
-            if isinstance(publisher, dict):
-                publisher = publisher.get("name")
+            publisher = publisher_name(meta.get("publisher"))
             details[bare_doi(doi)] = {
                 "title": (titles[0].get("title") if titles else None),
                 "yop": meta.get("publicationYear") or (minted_at.year if minted_at else None),
@@ -161,6 +160,11 @@ def build_usage_report(
         totals = _usage_totals(conn, month)
         details = _dataset_details(conn, sorted(totals))
     datasets = []
+    publisher_id = (
+        [{"type": "client-id", "value": config.repository_id.lower()}]
+        if config.repository_id
+        else []
+    )
     for doi in sorted(totals):
         info = details.get(doi, {})
         instances = [
@@ -177,6 +181,8 @@ def build_usage_report(
                 "yop": str(info.get("yop") or month.year),
                 "uri": info.get("uri") or f"https://doi.org/{doi}",
                 "publisher": info.get("publisher") or config.publisher,
+                # required by DataCite's rd1 schema: the repository's DataCite client id
+                "publisher-id": publisher_id,
                 "platform": PLATFORM,
                 "data-type": "dataset",
                 "performance": [{"period": period, "instance": instances}],

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import date
+from pathlib import Path
 
+import jsonschema
 import pytest
 import sqlalchemy as sa
 
@@ -23,6 +25,7 @@ from heratio_doi_pipelines.store.tables import heratio_doi_usage_report
 from heratio_doi_pipelines_tests.events.conftest import events_config, give_dois
 
 MARCH = date(2026, 3, 1)
+SCHEMA_DIR = Path(__file__).parent / "data"
 
 
 def _usage(engine: sa.Engine) -> None:
@@ -184,3 +187,19 @@ def test_the_client_sends_gzip_with_datacites_headers(emulator: EmulatorHandle) 
     assert sent["headers"]["Content-Encoding"] == "gzip"
     assert sent["headers"]["Authorization"].startswith("Bearer ")
     assert json.loads(gzip.decompress(sent["body"])) == report
+
+
+def test_the_rd1_report_is_valid_against_datacites_schema(
+    events_engine: sa.Engine, config: EventsConfig
+) -> None:
+    _usage(events_engine)
+    report = build_usage_report(events_engine, config, MARCH, created=date(2026, 4, 2))
+    schema = json.loads((SCHEMA_DIR / "sushi_usage_schema.json").read_text(encoding="utf-8"))
+    # DataCite validates the header's fields and the datasets side by side, as sent
+    submitted = {**report["report-header"], "report-datasets": report["report-datasets"]}
+    validator = jsonschema.Draft4Validator(schema)
+    assert [e.message for e in validator.iter_errors(submitted)] == []
+    assert len(submitted["report-datasets"]) == 2
+    # the schema does catch a malformed report
+    broken = {**submitted, "report-datasets": [{"dataset-title": 7}]}
+    assert list(validator.iter_errors(broken))
