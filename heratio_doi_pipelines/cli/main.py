@@ -9,7 +9,8 @@ from heratio_doi_pipelines.cli.errors import OperatorErrorGroup
 
 @click.group(cls=OperatorErrorGroup)
 @click.version_option(package_name="heratio-doi-pipelines")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an error too.")
+def main(verbose: bool) -> None:
     """Mint, update, verify and report DataCite DOIs for a Heratio/AtoM catalogue."""
 
 
