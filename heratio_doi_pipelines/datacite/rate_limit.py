@@ -133,7 +133,9 @@ class SharedRateBudget(RateLimiter):
     again), so a worker that dies holds at most ``lease_s`` seconds of starts, which are simply
     not used: its share is back within one lease period, and the live workers need no roll-call.
     A 429 sets the row's pause, so every worker waits out ``Retry-After`` (a start granted before
-    the pause is checked against it again just before sending). Times are epoch seconds of each
+    the pause is checked against it again just before sending). A worker that wakes more than
+    half a spacing after its start (a loaded machine) does not send late, which would crowd
+    the next start and eat the jitter the spacing allows: it takes a new start. Times are epoch seconds of each
     worker's clock (machines sharing a database are expected to run NTP; a skew well under one
     spacing is harmless).
     """
@@ -210,6 +212,8 @@ class SharedRateBudget(RateLimiter):
             if wait > 0:
                 self._sleep(wait)
                 waited += wait
+            if self._clock() - start > self.spacing_s / 2:
+                continue  # woke late: sent now it would crowd the next start, so take a new one
             if self._paused_until_value() <= self._clock():
                 return waited
 

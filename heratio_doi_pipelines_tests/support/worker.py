@@ -28,7 +28,14 @@ def main() -> None:
         chunk_size=max(1, concurrency),
         lease=timedelta(seconds=float(lease_s)),
     )
-    print(json.dumps({"counts": report.counts, "worker": report.worker_id}), flush=True)
+    summary = {
+        "counts": report.counts,
+        "worker": report.worker_id,
+        "requests": report.requests_sent,
+        "http_429": report.rate_limited,
+        "budget": report.budget,
+    }
+    print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":
