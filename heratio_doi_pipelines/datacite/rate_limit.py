@@ -135,9 +135,9 @@ class SharedRateBudget(RateLimiter):
     A 429 sets the row's pause, so every worker waits out ``Retry-After`` (a start granted before
     the pause is checked against it again just before sending). A worker that wakes more than
     half a spacing after its start (a loaded machine) does not send late, which would crowd
-    the next start and eat the jitter the spacing allows: it takes a new start. Times are epoch seconds of each
-    worker's clock (machines sharing a database are expected to run NTP; a skew well under one
-    spacing is harmless).
+    the next start and eat the jitter the spacing allows: it takes a new start. Times are epoch
+    seconds of each worker's clock (machines sharing a database are expected to run NTP; a
+    skew well under one spacing is harmless).
     """
 
     def __init__(
