@@ -502,9 +502,11 @@ def _exhibitions_statement(placements: bool) -> sa.Select | sa.CompoundSelect:
             sa.literal(_PLACEMENT, sa.String(10)).label("kind"),
             ex.c.id,
             eo.c.information_object_id,
-            sa.null().cast(sa.String(7)),
-            sa.null().cast(sa.String(7)),
-            sa.null().cast(sa.Text),
+            # untyped NULLs take the notes' column types: a cast would bring the connection's
+            # collation, which MySQL/MariaDB refuse to mix with the columns' in a UNION
+            sa.null(),
+            sa.null(),
+            sa.null(),
         )
         .select_from(eo.join(ex, ex.c.id == eo.c.exhibition_id))
         .where(_in_ids(eo.c.information_object_id))
