@@ -295,3 +295,38 @@ def test_a_bad_setting_stops_the_batch_before_anything_is_claimed(
             )
         ).scalars()
         assert set(attempts) == {0}
+
+
+def test_bulk_budget_is_used_past_the_threshold_and_when_asked_for(
+    heratio_site: sa.Engine, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from heratio_doi_pipelines.defs.datacite.assets import minted_dois
+    from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
+
+    _site_env(monkeypatch, emulator)
+    monkeypatch.setenv("DATACITE_BULK_RATE_LIMIT", "600/60")  # compressed for the test
+    ids = _mintable(heratio_site, 6)
+    enqueue(heratio_site, "mint", ids[:2])
+    standard = process_queue(heratio_site, heratio_site, actions=["mint"])
+    assert standard.budget.startswith("none") and "bulk" not in standard.budget
+    monkeypatch.setenv("DOI_BULK_THRESHOLD", "1")  # more due items than this: bulk
+    enqueue(heratio_site, "mint", ids[2:4])
+    automatic = process_queue(heratio_site, heratio_site, actions=["mint"])
+    assert automatic.budget.startswith("bulk: 600 per 60 s, shared by every worker")
+    assert automatic.counts["completed"] == 2 and automatic.rate_limited == 0
+
+    monkeypatch.setenv("DOI_BULK_THRESHOLD", "10000")
+    enqueue(heratio_site, "mint", ids[4:5])
+    url = heratio_site.url.render_as_string(hide_password=False)
+    result = dg.materialize(
+        [minted_dois],
+        resources={"heratio_db": HeratioDatabase(doi_db_url=url), "datacite": DataCite()},
+        run_config={"ops": {"minted_dois": {"config": {"bulk": True}}}},
+    )
+    (materialization,) = result.asset_materializations_for_node("minted_dois")
+    meta = {k: v.value for k, v in materialization.metadata.items()}
+    assert str(meta["rate_budget"]).startswith("bulk: 600 per 60 s")
+    assert (meta["datacite_requests"], meta["http_429"]) == (1, 0)
+    assert meta["accepted_per_s"] > 0
