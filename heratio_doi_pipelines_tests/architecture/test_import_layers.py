@@ -79,3 +79,9 @@ def test_store_knows_rows_not_domain_types() -> None:
     allowed: dict[str, set[str] | None] = {part: set(FOUNDATION) for part in FOUNDATION}
     allowed.update({part: None for part in _services() | ENTRY_POINTS | DAGSTER_LAYER | DEVTOOLS})
     assert _violations(allowed) == []
+
+
+def test_the_datacite_client_knows_nothing_of_queue_or_events() -> None:
+    """The REST client, rate budget and events client sit on the foundation only."""
+    edges = _imports().get("datacite", set())
+    assert sorted(f"{f} imports {t}" for f, t in edges if t not in FOUNDATION) == []
