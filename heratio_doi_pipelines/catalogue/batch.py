@@ -157,7 +157,7 @@ def fetch_in_chunks(
     return rows
 
 
-def _in_ids(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+def in_ids(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     """``column IN (:ids)``, the ids bound per execution (see ``fetch_in_chunks``)."""
     return column.in_(sa.bindparam("ids", expanding=True))
 
@@ -261,7 +261,7 @@ def _lineage_statement() -> sa.Select:
     io, obj, slug, status = t.information_object, t.object_, t.slug, t.status
     lineage = (
         sa.select(io.c.id, io.c.parent_id)
-        .where(_in_ids(io.c.id), io.c.id != c.ROOT_INFORMATION_OBJECT_ID)
+        .where(in_ids(io.c.id), io.c.id != c.ROOT_INFORMATION_OBJECT_ID)
         .cte("lineage", recursive=True)
     )
     up = io.alias("up")
@@ -305,7 +305,7 @@ def _i18n_statement() -> sa.Select:
         i18n.c.scope_and_content,
         i18n.c.archival_history,
         i18n.c.acquisition,
-    ).where(_in_ids(i18n.c.id))
+    ).where(in_ids(i18n.c.id))
 
 
 @cache
@@ -324,7 +324,7 @@ def _events_statement() -> sa.Select:
             evi.c.date,
         )
         .select_from(ev.outerjoin(evi, evi.c.id == ev.c.id))
-        .where(_in_ids(ev.c.object_id))
+        .where(in_ids(ev.c.object_id))
         .order_by(ev.c.id)
     )
 
@@ -335,7 +335,7 @@ def _creation_actors_statement() -> sa.Select:
     return (
         sa.select(ev.c.object_id, ev.c.actor_id)
         .where(
-            _in_ids(ev.c.object_id),
+            in_ids(ev.c.object_id),
             _no_index(ev.c.type_id) == c.EVENT_CREATION,
             ev.c.actor_id.is_not(None),
         )
@@ -355,7 +355,7 @@ def _actors_statement() -> sa.Select:
             ai.c.authorized_form_of_name,
         )
         .select_from(a.outerjoin(ai, ai.c.id == a.c.id))
-        .where(_in_ids(a.c.id))
+        .where(in_ids(a.c.id))
     )
 
 
@@ -371,7 +371,7 @@ def _repositories_statement() -> sa.Select:
             ci.c.country_code,
         )
         .select_from(r.outerjoin(ci, ci.c.actor_id == r.c.id))
-        .where(_in_ids(r.c.id))
+        .where(in_ids(r.c.id))
     )
 
 
@@ -381,7 +381,7 @@ def _actor_identifiers_statement() -> sa.Select:
     return (
         sa.select(ident.c.actor_id, ident.c.identifier_type, ident.c.identifier_value, ident.c.uri)
         .where(
-            _in_ids(ident.c.actor_id),
+            in_ids(ident.c.actor_id),
             sa.func.lower(ident.c.identifier_type).in_(["orcid", "isni", "ror"]),
         )
         .order_by(ident.c.id)
@@ -416,7 +416,7 @@ def _access_points_statement(coord_columns: tuple[str, ...]) -> sa.Select:
         sa.select(*columns)
         .select_from(joined)
         .where(
-            _in_ids(otr.c.object_id),
+            in_ids(otr.c.object_id),
             _no_index(term.c.taxonomy_id).in_(ACCESS_POINT_TAXONOMIES),
         )
         .order_by(otr.c.id)
@@ -429,7 +429,7 @@ def _level_names_statement() -> sa.Select:
     return (
         sa.select(term.c.id, term.c.source_culture, ti.c.culture, ti.c.name)
         .select_from(term.join(ti, ti.c.id == term.c.id))
-        .where(_in_ids(term.c.id))
+        .where(in_ids(term.c.id))
     )
 
 
@@ -444,14 +444,14 @@ def _digital_objects_statement() -> sa.CompoundSelect:
     derivative = do.alias("derivative")
     own = sa.select(
         *(do.c[name] for name in _DIGITAL_OBJECT_COLUMNS), do.c.object_id.label("record_id")
-    ).where(_in_ids(do.c.object_id))
+    ).where(in_ids(do.c.object_id))
     derived = (
         sa.select(
             *(derivative.c[name] for name in _DIGITAL_OBJECT_COLUMNS),
             master.c.object_id.label("record_id"),
         )
         .join(master, master.c.id == derivative.c.parent_id)
-        .where(_in_ids(master.c.object_id))
+        .where(in_ids(master.c.object_id))
     )
     return sa.union_all(own, derived)
 
@@ -462,7 +462,7 @@ def _languages_statement() -> sa.Select:
     return (
         sa.select(p.c.id, p.c.object_id, p.c.source_culture, pi.c.culture, pi.c.value)
         .select_from(p.join(pi, pi.c.id == p.c.id))
-        .where(_in_ids(p.c.object_id), p.c.name == c.PROPERTY_LANGUAGE)
+        .where(in_ids(p.c.object_id), p.c.name == c.PROPERTY_LANGUAGE)
         .order_by(p.c.id)
     )
 
@@ -492,7 +492,7 @@ def _exhibitions_statement(placements: bool) -> sa.Select | sa.CompoundSelect:
             ni.c.content,
         )
         .select_from(n.join(ni, ni.c.id == n.c.id))
-        .where(_in_ids(n.c.object_id), n.c.type_id.in_(exhibition_types))
+        .where(in_ids(n.c.object_id), n.c.type_id.in_(exhibition_types))
     )
     if not placements:
         return notes.order_by(n.c.id)
@@ -509,7 +509,7 @@ def _exhibitions_statement(placements: bool) -> sa.Select | sa.CompoundSelect:
             sa.null(),
         )
         .select_from(eo.join(ex, ex.c.id == eo.c.exhibition_id))
-        .where(_in_ids(eo.c.information_object_id))
+        .where(in_ids(eo.c.information_object_id))
     )
     union = sa.union_all(notes, placed).subquery("exhibitions")
     return sa.select(union).order_by(union.c.kind, union.c.id)
@@ -520,7 +520,7 @@ def _geolocations_statement() -> sa.Select:
     geo = _ahg_io_geolocation
     return sa.select(
         geo.c.information_object_id, geo.c.latitude, geo.c.longitude, geo.c.place_name
-    ).where(_in_ids(geo.c.information_object_id))
+    ).where(in_ids(geo.c.information_object_id))
 
 
 @cache
@@ -536,7 +536,7 @@ def _funding_statement() -> sa.Select:
             f.c.award_uri,
             f.c.award_title,
         )
-        .where(_in_ids(f.c.information_object_id))
+        .where(in_ids(f.c.information_object_id))
         .order_by(f.c.id)
     )
 
@@ -545,7 +545,7 @@ def _funding_statement() -> sa.Select:
 def _parent_dois_statement() -> sa.Select:
     d = AHG_DOI
     return sa.select(d.c.information_object_id, d.c.doi).where(
-        _in_ids(d.c.information_object_id), d.c.status.in_(c.CITABLE_DOI_STATES)
+        in_ids(d.c.information_object_id), d.c.status.in_(c.CITABLE_DOI_STATES)
     )
 
 
@@ -740,9 +740,11 @@ class BatchReader:
         sources: dict[int, str] = {}
         placements: dict[int, list[int]] = defaultdict(list)
         statement = _exhibitions_statement(self.schema.has_exhibitions)
-        for kind, row_id, object_id, source_culture, culture, content in fetch_in_chunks(
+        for kind, raw_id, raw_object_id, source_culture, culture, content in fetch_in_chunks(
             self.conn, ids, statement
         ):
+            # MySQL types a UNION of INT and Heratio's BIGINT UNSIGNED ids as DECIMAL
+            row_id, object_id = int(raw_id), int(raw_object_id)
             if kind == _PLACEMENT:
                 if row_id not in placements[object_id]:
                     placements[object_id].append(row_id)

@@ -87,6 +87,7 @@ def process_command(
     limit: int, actions: tuple[str, ...], concurrency: int, lease_seconds: int, bulk: bool
 ) -> None:
     """Process due queue items once, then exit."""
+    from heratio_doi_pipelines.catalogue.owners import RecordOwners
     from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
     from heratio_doi_pipelines.queue.processor import process_queue
 
@@ -95,12 +96,16 @@ def process_command(
     access = DataCiteAccess(doi_engine)
     for warning in access.warnings:
         click.echo(f"warning: {warning}", err=True)
-    notifier = notifier_from_settings(notification_settings(doi_engine, access.overrides))
+    catalogue_engine = cached_engine(catalogue_db_url())
+    notifier = notifier_from_settings(
+        notification_settings(doi_engine, access.overrides),
+        owner_lookup=RecordOwners(catalogue_engine),
+    )
     try:
         with click.progressbar(length=limit, label="processing queue") as bar:
             report = process_queue(
                 doi_engine,
-                cached_engine(catalogue_db_url()),
+                catalogue_engine,
                 access=access,
                 bulk=bulk or None,
                 limit=limit,

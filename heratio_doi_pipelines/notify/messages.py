@@ -1,7 +1,8 @@
 """The text of the notification mails: one per outcome, a batch digest, a failed run.
 
-Plain text only: mail clients and ticket systems of archive operations render it reliably,
-and a fixed-width table of failures is easy to scan and to paste into a ticket.
+Plain text only: mail clients and ticket systems of archive operations render it reliably.
+Every record is shown with its title, its DOI's resolver link (``https://doi.org/...``), its
+state and its public page; a failure with the reason, so the owner can fix the record.
 """
 
 from __future__ import annotations
@@ -56,21 +57,33 @@ def _counts_line(outcomes: Sequence[Outcome]) -> str:
     return f"{len(outcomes)} item(s): " + (", ".join(parts) or "none")
 
 
+RESOLVER = "https://doi.org/"
+TITLE_WIDTH = 120
+
+
+def resolver_link(doi: str) -> str:
+    """The DOI as people follow it (``https://doi.org/10.5072/...``)."""
+    return RESOLVER + doi
+
+
+def _title(o: Outcome) -> str:
+    return _one_line(o.title, TITLE_WIDTH) if o.title and o.title.strip() else "(untitled)"
+
+
 def _describe_outcome(o: Outcome) -> str:
     doi = f" {o.doi}" if o.doi else ""
     state = f" ({o.state})" if o.state else ""
     return f"record {o.record_id}: {o.action}{doi}{state}"
 
 
-def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
-    """Fixed-width columns; the last one (the long reason) is left unpadded."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)] + [0]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    rule = ["-" * max(w, len(h)) for w, h in zip(widths, header, strict=True)]
-    return [line(header), line(rule), *(line(r) for r in rows)]
+def _links(o: Outcome, indent: str) -> list[str]:
+    """The title, the DOI's resolver link and the record's page, one per line."""
+    lines = [f"{indent}Title:   {_title(o)}"]
+    if o.doi:
+        lines.append(f"{indent}DOI:     {resolver_link(o.doi)}")
+    if o.url:
+        lines.append(f"{indent}Record:  {o.url}")
+    return lines
 
 
 def outcome_subject(o: Outcome) -> str:
@@ -87,14 +100,16 @@ def outcome_message(
     o: Outcome, *, sender: str, recipient: str, redact: Callable[[str], str] = _keep
 ) -> EmailMessage:
     lines = [
-        f"Record:  {o.record_id}",
+        f"Title:   {_title(o)}",
+        f"Record:  {o.record_id}" + (f"  {o.url}" if o.url else ""),
         f"Action:  {o.action}",
         f"Result:  {o.status}",
-        f"DOI:     {o.doi or '-'}",
+        f"DOI:     {o.doi}  {resolver_link(o.doi)}" if o.doi else "DOI:     -",
         f"State:   {o.state or '-'}",
     ]
     if o.message:
-        lines += ["", "Message:", o.message]
+        label = "Reason:" if o.status in ("failed", "retry", "released") else "Note:"
+        lines += ["", label, o.message]
     if o.warnings:
         lines += ["", "Metadata warnings:"] + [f"  - {_one_line(w)}" for w in o.warnings]
     lines += ["", f"Queue item {o.item_id}. This is an automatic message from heratio-doi."]
@@ -126,16 +141,13 @@ def digest_message(
     failures = [o for o in outcomes if o.status == "failed" and listed(o.status)]
     if failures:
         shown = failures[:max_failures]
-        lines += ["", f"Failed ({len(failures)}):", ""]
-        lines += _table(
-            [
-                [str(o.record_id), o.action, o.doi or "-", _one_line(o.message or "-")]
-                for o in shown
-            ],
-            ["record", "action", "DOI", "reason"],
-        )
+        lines += ["", f"Failed ({len(failures)}):"]
+        for o in shown:
+            lines += ["", f"{o.record_id} {o.action}" + (f" {o.doi}" if o.doi else "")]
+            lines += _links(o, "    ")
+            lines.append(f"    Reason:  {_one_line(o.message or '-')}")
         if len(failures) > len(shown):
-            lines.append(f"… and {len(failures) - len(shown)} more failures")
+            lines += ["", f"… and {len(failures) - len(shown)} more failures"]
     for status in [s for s in STATUS_ORDER if s != "failed"] + sorted(
         {o.status for o in outcomes} - set(STATUS_ORDER)
     ):
@@ -146,7 +158,9 @@ def digest_message(
         shown = group[:max_others]
         suffix = f", first {len(shown)} shown" if len(group) > len(shown) else ""
         lines += ["", f"{title} ({len(group)}{suffix}):"]
-        lines += [f"  {_describe_outcome(o)}" for o in shown]
+        for o in shown:
+            lines.append(f"  {_describe_outcome(o)}")
+            lines += _links(o, "      ")
         if len(group) > len(shown):
             lines.append(f"  … and {len(group) - len(shown)} more")
     lines += ["", "This is an automatic message from heratio-doi."]

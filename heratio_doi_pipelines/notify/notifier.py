@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from types import TracebackType
@@ -33,8 +33,8 @@ logger = logging.getLogger(__name__)
 # out: they resolve themselves (or end as ``failed``, which is mailed then).
 DEFAULT_NOTIFY_ON: frozenset[str] = frozenset({"completed", "failed"})
 
-# record id -> the owner's mail address, or None when the record has no known owner
-OwnerLookup = Callable[[int], str | None]
+# the batch's record ids -> {record id: its owner's mail address} (records without one left out)
+OwnerLookup = Callable[[Sequence[int]], Mapping[int, str | None]]
 
 
 @dataclass
@@ -61,8 +61,8 @@ class EmailNotifier:
     """An ``OutcomeListener`` that mails outcomes; safe to call from several threads.
 
     Recipients are the ``failure_notify`` addresses of ``settings`` plus, when ``owner_lookup``
-    is given, the owner of each record. AtoM/Heratio records carry no owner column in the
-    tables this project reads, so by default nobody but the ops mailbox is notified.
+    is given (``catalogue.owners.RecordOwners``: who created the record), the owner of each
+    record, who hears only about their own records.
     ``notify_on`` chooses which outcome statuses are mailed (every status is counted in a
     digest); ``digest`` defaults to ``settings.notify_digest``.
     """
@@ -139,18 +139,22 @@ class EmailNotifier:
     # --- composing --------------------------------------------------------------------------
 
     def _owners(self, outcomes: Sequence[Outcome], report: NotifierReport) -> dict[int, str]:
-        """Each record's owner address, looked up once per record (failures only logged)."""
+        """Each record's owner address, looked up once for the batch (failures only logged)."""
         if self.owner_lookup is None:
             return {}
+        record_ids = list(dict.fromkeys(o.record_id for o in outcomes))
+        try:
+            found = self.owner_lookup(record_ids)
+        except Exception as exc:
+            logger.warning(
+                "owners of %d record(s) not looked up: %s",
+                len(record_ids),
+                self._redact(describe(exc)),
+            )
+            return {}
         owners: dict[int, str] = {}
-        for record_id in dict.fromkeys(o.record_id for o in outcomes):
-            try:
-                address = self.owner_lookup(record_id)
-            except Exception as exc:
-                logger.warning(
-                    "owner of record %s not looked up: %s", record_id, self._redact(describe(exc))
-                )
-                continue
+        for record_id in record_ids:
+            address = found.get(record_id)
             if not address:
                 continue
             cleaned = clean_addresses([address])

@@ -200,6 +200,13 @@ class AtomBuilder:
     def sidecar(self, table: str, **values: Any) -> None:
         self._insert(table, **values)
 
+    def user(self, user_id: int, username: str, email: str | None, active: int = 1) -> None:
+        """An AtoM user account: an actor (no entity type) with a ``user`` row."""
+        self._insert("object", id=user_id, class_name=c.CLASS_USER)
+        self._insert("actor", id=user_id, source_culture="en")
+        self._insert("actor_i18n", id=user_id, culture="en", authorized_form_of_name=username)
+        self._insert("user", id=user_id, username=username, email=email, active=active)
+
     def with_heratio_tables(self) -> AtomBuilder:
         """Heratio's catalogue-side tables (exhibitions, the audit log) beside AtoM's."""
         t.create_catalogue_tables(self.engine, t.HERATIO_CATALOGUE_TABLES)

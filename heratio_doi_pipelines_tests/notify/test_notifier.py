@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
@@ -194,31 +195,88 @@ def test_record_owner_gets_their_own_records_only(
     smtp: MailServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     owners = {1: "alice@example.org", 2: "alice@example.org", 3: "bob@example.org", 4: "no address"}
+    asked: list[list[int]] = []
 
-    def owner_of(record_id: int) -> str | None:
-        if record_id == 5:
-            raise LookupError("owner table unavailable")
-        return owners.get(record_id)
+    def owners_of(record_ids: Sequence[int]) -> dict[int, str]:
+        asked.append(list(record_ids))
+        return {i: owners[i] for i in record_ids if i in owners}
 
     settings = _settings(smtp, failure_notify=OPS)
-    notifier = notifier_from_settings(settings, owner_lookup=owner_of)
+    notifier = notifier_from_settings(settings, owner_lookup=owners_of)
     assert notifier is not None
     for i in range(1, 7):
         notifier.record(_outcome(i, "failed" if i == 3 else "completed"), settings)
     with caplog.at_level(logging.WARNING):
         report = notifier.flush()
 
+    assert asked == [[1, 2, 3, 4, 5, 6]]  # one lookup for the whole batch
     assert (report.sent, report.failed) == (3, 0)
     assert report.dropped_recipients == ["no address"]
     boxes = smtp.by_recipient()
     assert "6 item(s): 5 completed, 1 failed" in boxes[OPS][0].body
     assert "2 item(s): 2 completed" in boxes["alice@example.org"][0].body
     assert "1 item(s): 1 failed" in boxes["bob@example.org"][0].body
-    assert "owner of record 5 not looked up: LookupError" in caplog.text
+    assert "owner of record 4 has an invalid address 'no address'" in caplog.text
 
     # Without ops addresses a notifier exists only when owners can be looked up.
     assert notifier_from_settings(replace(settings, failure_notify="")) is None
-    assert notifier_from_settings(replace(settings, failure_notify=""), owner_lookup=owner_of)
+    assert notifier_from_settings(replace(settings, failure_notify=""), owner_lookup=owners_of)
+
+
+def test_a_failing_owner_lookup_still_mails_ops(
+    smtp: MailServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(record_ids: Sequence[int]) -> dict[int, str]:
+        raise LookupError("owner table unavailable")
+
+    settings = _settings(smtp, failure_notify=OPS)
+    notifier = notifier_from_settings(settings, owner_lookup=broken)
+    assert notifier is not None
+    notifier.record(_outcome(1, "completed"), settings)
+    with caplog.at_level(logging.WARNING):
+        report = notifier.flush()
+    assert (report.sent, report.failed) == (1, 0)
+    assert [m.rcpt_tos for m in smtp.mails] == [[OPS]]
+    assert "owners of 1 record(s) not looked up: LookupError" in caplog.text
+
+
+def test_mails_show_title_resolver_link_state_record_page_and_reason(smtp: MailServer) -> None:
+    settings = _settings(smtp, failure_notify=OPS, notify_digest=False)
+    minted = replace(
+        _outcome(1, "completed"), title="Letters home, 1914", url="https://archive.example.org/l"
+    )
+    failed = replace(
+        _outcome(2, "failed", "invalid metadata: titles: no title"),
+        url="https://archive.example.org/untitled-2",
+    )
+    notifier = EmailNotifier(settings)
+    notifier.record(minted, settings)
+    notifier.record(failed, settings)
+    assert notifier.flush().sent == 2
+    by_subject = {m.message["Subject"]: m.body.replace("\r\n", "\n") for m in smtp.mails}
+    done = by_subject["[Heratio DOI] mint done: record 1 10.5072/h/2026/1 (findable)"]
+    assert "Title:   Letters home, 1914" in done
+    assert "Record:  1  https://archive.example.org/l" in done
+    assert "DOI:     10.5072/h/2026/1  https://doi.org/10.5072/h/2026/1" in done
+    assert "State:   findable" in done
+    refused = by_subject["[Heratio DOI] mint failed: record 2"]
+    assert "Title:   (untitled)" in refused
+    assert "Record:  2  https://archive.example.org/untitled-2" in refused
+    assert "Reason:\ninvalid metadata: titles: no title" in refused
+
+    smtp.mails.clear()
+    digest = EmailNotifier(replace(settings, notify_digest=True))
+    digest.record(minted, settings)
+    digest.record(failed, settings)
+    assert digest.flush().sent == 1
+    body = smtp.mails[0].body.replace("\r\n", "\n")
+    assert "record 1: mint 10.5072/h/2026/1 (findable)\n      Title:   Letters home, 1914\n" in body
+    assert "      DOI:     https://doi.org/10.5072/h/2026/1\n" in body
+    assert "      Record:  https://archive.example.org/l\n" in body
+    assert (
+        "\n2 mint\n    Title:   (untitled)\n    Record:  https://archive.example.org/untitled-2\n"
+        "    Reason:  invalid metadata: titles: no title\n"
+    ) in body
 
 
 def test_no_notifier_without_an_smtp_host_or_recipients() -> None:

@@ -338,3 +338,13 @@ CREATE TABLE `setting_i18n` (
     `culture` VARCHAR(7) NOT NULL,
     PRIMARY KEY (`id`, `culture`)
 ) ENGINE=InnoDB;
+
+CREATE TABLE `user` (
+    `id` INTEGER NOT NULL,
+    `username` VARCHAR(255),
+    `email` VARCHAR(255),
+    `password_hash` VARCHAR(255),
+    `salt` VARCHAR(255),
+    `active` TINYINT DEFAULT 1,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB;

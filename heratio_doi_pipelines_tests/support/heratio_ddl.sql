@@ -143,16 +143,90 @@ CREATE TABLE ahg_datacite_event (
 );
 CREATE INDEX idx_event_state ON ahg_datacite_event (state);
 
+-- Heratio's catalogue-side tables the reader uses (packages/ahg-exhibition/database/install.sql,
+-- database/core/00_core_schema.sql), with the columns the MySQL text has that matter here;
+-- their install scripts insert no rows.
+CREATE TABLE exhibition (
+    id ${pk},
+    title VARCHAR(500) NOT NULL,
+    subtitle VARCHAR(500),
+    slug VARCHAR(255),
+    description TEXT,
+    exhibition_type VARCHAR(59) DEFAULT 'temporary',
+    status VARCHAR(99) DEFAULT 'concept',
+    opening_date DATE,
+    closing_date DATE,
+    venue_name VARCHAR(255),
+    curator_id INT,
+    created_by INT,
+    updated_by INT,
+    created_at ${datetime} DEFAULT CURRENT_TIMESTAMP,
+    updated_at ${datetime} DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT uk_exhibition_slug UNIQUE (slug)
+);
+CREATE INDEX idx_exhibition_status ON exhibition (status);
+
+CREATE TABLE exhibition_object (
+    id ${pk},
+    exhibition_id BIGINT NOT NULL REFERENCES exhibition (id) ON DELETE CASCADE,
+    section_id BIGINT,
+    information_object_id INT NOT NULL,
+    sequence_order INT DEFAULT 0,
+    display_position VARCHAR(100),
+    status VARCHAR(78) DEFAULT 'proposed',
+    requires_loan ${bool} DEFAULT FALSE,
+    label_text TEXT,
+    display_start_date DATE,
+    display_end_date DATE,
+    installed_by INT,
+    installed_at ${datetime},
+    created_at ${datetime} DEFAULT CURRENT_TIMESTAMP,
+    updated_at ${datetime} DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX idx_exobj_exhibition ON exhibition_object (exhibition_id);
+CREATE INDEX idx_exobj_object ON exhibition_object (information_object_id);
+
+CREATE TABLE security_audit_log (
+    id ${pk},
+    object_id INT,
+    object_type VARCHAR(50) DEFAULT 'information_object',
+    user_id INT,
+    user_name VARCHAR(255),
+    action VARCHAR(100) NOT NULL,
+    action_category VARCHAR(50) DEFAULT 'access',
+    details ${json},
+    ip_address VARCHAR(45),
+    user_agent TEXT,
+    created_at ${datetime} DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX idx_security_audit_log_object ON security_audit_log (object_id);
+
 INSERT INTO ahg_doi (information_object_id, doi, status, minted_at, datacite_response)
 VALUES (450, '10.1234/h/2024/450', 'findable', '2024-03-01 10:00:00', '{"data": {"id": "10.1234/h/2024/450"}}');
 INSERT INTO ahg_doi_queue (information_object_id, action, status, attempts, last_error)
 VALUES (451, 'mint', 'failed', 3, 'HTTP 500');
 INSERT INTO ahg_doi_log (doi_id, information_object_id, action, status_before, status_after)
 VALUES (1, 450, 'minted', 'draft', 'findable');
-INSERT INTO ahg_doi_config (repository_id, datacite_repo_id, datacite_prefix, datacite_url, environment, default_publisher)
-VALUES (NULL, 'DATACITE.EXAMPLE', '10.12345', 'https://api.test.datacite.org', 'test', 'Archive Repository');
-INSERT INTO ahg_doi_mapping (datacite_field, source_type, source_value, is_required, fallback_value, sort_order)
-VALUES ('title', 'field', 'title', TRUE, 'Untitled', 2);
+-- packages/ahg-doi/database/install.sql's own rows: its mapping seed and the active global
+-- placeholder configuration every fresh Heratio site has.
+INSERT INTO ahg_doi_config (repository_id, datacite_repo_id, datacite_prefix, datacite_url, environment, default_publisher, default_resource_type) VALUES
+(NULL, 'DATACITE.EXAMPLE', '10.12345', 'https://api.test.datacite.org', 'test', 'Archive Repository', 'Text');
+INSERT INTO ahg_doi_mapping (datacite_field, source_type, source_value, is_required, fallback_value, sort_order) VALUES
+('creators', 'field', 'creators', TRUE, 'Unknown', 1),
+('title', 'field', 'title', TRUE, 'Untitled', 2),
+('publisher', 'constant', '', FALSE, NULL, 3),
+('publicationYear', 'template', '{date_year}', TRUE, NULL, 4),
+('resourceType', 'constant', 'Text', TRUE, 'Text', 5),
+('subjects', 'field', 'subject_access_points', FALSE, NULL, 10),
+('descriptions', 'field', 'scope_and_content', FALSE, NULL, 11),
+('dates', 'field', 'dates', FALSE, NULL, 12),
+('language', 'field', 'language', FALSE, NULL, 13),
+('alternateIdentifiers', 'field', 'identifier', FALSE, NULL, 14),
+('relatedIdentifiers', 'field', 'related_units_of_description', FALSE, NULL, 15),
+('sizes', 'field', 'extent_and_medium', FALSE, NULL, 16),
+('formats', 'constant', 'application/pdf', FALSE, NULL, 17),
+('rights', 'field', 'access_conditions', FALSE, NULL, 18),
+('geoLocations', 'field', 'place_access_points', FALSE, NULL, 19);
 INSERT INTO ahg_settings (setting_key, setting_value, setting_group)
 VALUES ('datacite_prefix', '10.1234', 'doi');
 INSERT INTO ahg_settings (setting_key, setting_value, setting_group)

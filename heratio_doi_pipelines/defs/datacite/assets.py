@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from heratio_doi_pipelines.catalogue.owners import RecordOwners
 from heratio_doi_pipelines.datacite_access import BatchRefused
 from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.defs.shared.tables import table
@@ -50,11 +51,15 @@ def _process(
     access = datacite.access(doi_engine)
     for warning in access.warnings:
         context.log.warning(warning)
-    notifier = notifier_from_settings(notification_settings(doi_engine, access.overrides))
+    catalogue_engine = heratio_db.catalogue_engine()
+    notifier = notifier_from_settings(
+        notification_settings(doi_engine, access.overrides),
+        owner_lookup=RecordOwners(catalogue_engine),
+    )
     try:
         report = process_queue(
             doi_engine,
-            heratio_db.catalogue_engine(),
+            catalogue_engine,
             access=access,
             bulk=config.bulk or None,
             limit=config.limit,
