@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.datacite.client import DataCiteClient
 from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
+from heratio_doi_pipelines.devtools.landing_site import running_landing_site
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.queue.sync import run_sync
@@ -107,6 +109,23 @@ def test_deactivate_tombstones_and_reinstate_restores(
         ]
     assert ("deactivate", "findable", "tombstone") in log
     assert ("reinstate", "tombstone", "findable") in log
+
+
+def test_a_tombstoned_doi_resolves_on_the_sample_site(
+    archive: sa.Engine, emulator: EmulatorHandle, overrides: dict[str, str]
+) -> None:
+    with running_landing_site(archive) as site:
+        on_site = {**overrides, "base_url": site.url}
+        (record_id,) = _minted(archive, on_site, 1)
+        enqueue(archive, "deactivate", [record_id])
+        process_queue(archive, archive, overrides=on_site)
+        row = _row(archive, record_id)
+        remote = emulator.state.doi(row.doi)
+        assert row.status == "tombstone" and remote is not None and remote.state == "registered"
+        assert remote.url.startswith(site.url + "/")
+        with urllib.request.urlopen(remote.url, timeout=10) as page:
+            assert page.status == 200
+            assert f"https://doi.org/{row.doi}" in page.read().decode("utf-8")
 
 
 def test_a_site_tombstone_page_pattern_and_a_broken_one(
