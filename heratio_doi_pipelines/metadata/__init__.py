@@ -1,4 +1,5 @@
-"""DataCite Kernel-4.7 metadata for catalogue records: mapping, XML, validation, payloads.
+"""DataCite Kernel-4 metadata (schema 4.5, 4.6 or 4.7) for catalogue records: mapping, XML,
+validation, payloads.
 
 Pure functions (no I/O except reading the vendored XSD once): a ``CatalogueRecord`` goes in,
 a ``Payload`` (JSON:API attributes, validated Kernel-4 XML, hash, warnings, errors) comes out.
