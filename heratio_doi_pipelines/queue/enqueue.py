@@ -125,14 +125,16 @@ def _insert_skipping_open(conn: sa.Connection, rows: list[dict[str, Any]]) -> li
     dialect = conn.dialect.name
     stmt: Any
     if dialect == "postgresql":
-        stmt = postgresql.insert(ahg_doi_queue).values(rows).on_conflict_do_nothing()
+        stmt = postgresql.insert(ahg_doi_queue).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        stmt = sqlite.insert(ahg_doi_queue).values(rows).on_conflict_do_nothing()
+        stmt = sqlite.insert(ahg_doi_queue).on_conflict_do_nothing()
     elif dialect == "mysql" and conn.dialect.insert_returning:
-        stmt = sa.insert(ahg_doi_queue).values(rows).prefix_with("IGNORE")
+        stmt = sa.insert(ahg_doi_queue).prefix_with("IGNORE")
     else:
         return _insert_one_by_one(conn, rows)
-    return [int(i) for i in conn.execute(stmt.returning(record)).scalars()]
+    # The rows as parameters (one cached statement, sent in batches), not as a VALUES list
+    # compiled afresh for every chunk.
+    return [int(i) for i in conn.execute(stmt.returning(record), rows).scalars()]
 
 
 def _insert_one_by_one(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
