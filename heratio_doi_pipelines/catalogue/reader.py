@@ -184,13 +184,17 @@ class CatalogueReader:
         if timestamp.tzinfo is not None:
             timestamp = timestamp.astimezone(UTC).replace(tzinfo=None)
         io, obj = t.information_object, t.object_
+        # Driven by AtoM's object_updated_at index (a sensor asks this every tick) and sorted
+        # here: asked to join or order by id, SQLite would walk every description instead.
         with self._connect(self.engine) as conn:
-            return list(
+            return sorted(
                 conn.execute(
-                    sa.select(io.c.id)
-                    .join(obj, obj.c.id == io.c.id)
-                    .where(io.c.id != c.ROOT_INFORMATION_OBJECT_ID, obj.c.updated_at > timestamp)
-                    .order_by(io.c.id)
+                    sa.select(obj.c.id).where(
+                        obj.c.updated_at > timestamp,
+                        sa.exists().where(
+                            io.c.id == obj.c.id, io.c.id != c.ROOT_INFORMATION_OBJECT_ID
+                        ),
+                    )
                 ).scalars()
             )
 
