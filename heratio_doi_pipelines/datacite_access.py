@@ -101,6 +101,8 @@ class ClientPool:
                         self._budget_for(settings) if self._budget_for else _local_limiter(settings)
                     )
                     self._limiters[host], self._labels[host] = limiter, label
+                # /dois with the repository's own credentials, as Heratio mints; the API
+                # token is for the Events API and usage reports (``events_config``).
                 self._clients[key] = DataCiteClient(
                     settings.api_url,
                     settings.repository_id,
@@ -108,7 +110,6 @@ class ClientPool:
                     rate_limiter=limiter,
                     contact_email=settings.contact_email,
                     read_timeout_s=settings.read_timeout_s,
-                    bearer_token=settings.api_token or None,
                 )
             return self._clients[key]
 
