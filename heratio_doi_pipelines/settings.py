@@ -3,10 +3,16 @@
 Precedence for a record's repository (most specific first):
 
 1. the repository's own active ``ahg_doi_config`` row (Heratio's per-repository credentials);
-2. overrides from the deployment (environment variables / Dagster resource config);
-3. the active global ``ahg_doi_config`` row (``repository_id IS NULL``);
+2. overrides from the deployment (environment variables / Dagster resource config), merged
+   in one place, ``heratio_doi_pipelines.datacite_access``;
+3. the active global ``ahg_doi_config`` row (``repository_id IS NULL``) with a usable prefix;
 4. the ``ahg_settings`` rows of the ``doi`` group (Heratio's /admin/doi/config screen);
-5. built-in defaults.
+5. a global placeholder row (no prefix, or ``10.12345`` as Heratio's install.sql leaves it);
+6. built-in defaults.
+
+Within a scope the row is the one ``DoiService::configFor`` picks: usable prefix first, then
+the lowest id. ``refusal`` is Heratio's ``unconfiguredResult`` plus the settings check that
+runs before anything is claimed.
 
 Secrets (password, API token, SMTP password) are only ever read: nothing here writes them.
 """
