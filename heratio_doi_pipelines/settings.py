@@ -395,7 +395,8 @@ def config_warnings(engine: sa.Engine) -> list[str]:
 def unconfigured_reason(settings: DoiSettings, verb: str) -> str | None:
     """Heratio's ``unconfiguredResult``: refused before any HTTP request, in Heratio's words."""
     reasons = []
-    if not settings.password and not settings.api_token:
+    # DOIs go with the repository's password; events may go with a Bearer token instead
+    if not settings.password and not (verb == "events" and settings.api_token):
         reasons.append("no DataCite password")
     if settings.prefix == DOCUMENTATION_PREFIX:
         reasons.append(f"prefix is DataCite's documentation placeholder {DOCUMENTATION_PREFIX}")
