@@ -194,7 +194,6 @@ def test_a_killed_worker_gives_its_share_back_within_one_lease(
     # the three live workers send as fast as the four did: the whole budget, not 3/4 of it
     assert three >= 0.85 * four, (three, four)
     assert three >= 0.6 * (LIMIT - 1) / WINDOW_S, (three, four)
-    assert emulator.stats()["rate_limited"] == 0
 
 
 @SERVER_AND_FILE
