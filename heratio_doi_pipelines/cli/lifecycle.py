@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from time import monotonic
 
 import click
 
@@ -102,7 +103,17 @@ def process_command(
         owner_lookup=RecordOwners(catalogue_engine),
     )
     try:
-        with click.progressbar(length=limit, label="processing queue") as bar:
+        started = monotonic()
+
+        def sending(_outcome: object) -> str:
+            """The rate so far, beside the bar: requests, 429s, accepted per second."""
+            totals = access.totals()
+            rate = totals.accepted / max(monotonic() - started, 1e-6)
+            return f"{totals.requests_sent} requests, {totals.rate_limited} x 429, {rate:.1f}/s"
+
+        with click.progressbar(
+            length=limit, label="processing queue", item_show_func=sending
+        ) as bar:
             report = process_queue(
                 doi_engine,
                 catalogue_engine,
@@ -113,7 +124,7 @@ def process_command(
                 concurrency=concurrency,
                 lease=timedelta(seconds=lease_seconds),
                 listener=notifier,
-                progress=lambda _outcome: bar.update(1),
+                progress=lambda outcome: bar.update(1, outcome),
             )
     finally:
         mail = notifier.flush() if notifier else None

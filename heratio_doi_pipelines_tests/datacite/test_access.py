@@ -330,3 +330,19 @@ def test_bulk_budget_is_used_past_the_threshold_and_when_asked_for(
     assert str(meta["rate_budget"]).startswith("bulk: 600 per 60 s")
     assert (meta["datacite_requests"], meta["http_429"]) == (1, 0)
     assert meta["accepted_per_s"] > 0
+
+
+def test_process_reports_the_rate_and_the_budget(
+    heratio_site: sa.Engine, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _site_env(monkeypatch, emulator)
+    monkeypatch.setenv("HERATIO_DOI_DB_URL", heratio_site.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DATACITE_RATE_LIMIT_REQUESTS", "600")
+    monkeypatch.setenv("DATACITE_RATE_LIMIT_WINDOW_S", "60")
+    enqueue(heratio_site, "mint", _mintable(heratio_site, 3))
+    result = CliRunner().invoke(main, ["process", "--action", "mint"])
+    assert result.exit_code == 0, result.output
+    assert "3 DataCite requests, 0 answered 429" in result.output
+    assert "accepted/s over the run; budget standard: 600 per 60 s, shared by every worker" in (
+        result.output
+    )
