@@ -174,7 +174,7 @@ def sync_command(repair: bool) -> None:
 @click.command("status")
 def status_command() -> None:
     """The dashboard: DOI counts by state, pending queue items, the ten newest DOIs."""
-    from heratio_doi_pipelines.reports.dashboard import dashboard
+    from heratio_doi_pipelines.reports.dashboard import COUNT_LABELS, dashboard
     from heratio_doi_pipelines.settings import config_warnings
 
     doi_engine = cached_engine(doi_db_url())
@@ -182,9 +182,9 @@ def status_command() -> None:
     for warning in config_warnings(doi_engine):
         click.echo(f"warning: {warning}")
     board = dashboard(doi_engine, cached_engine(catalogue_db_url()))
-    width = max(len(name) for name in board.counts)
+    width = max(len(COUNT_LABELS.get(name, name)) for name in board.counts)
     for name, value in board.counts.items():
-        click.echo(f"{name:<{width}}  {value}")
+        click.echo(f"{COUNT_LABELS.get(name, name):<{width}}  {value}")
     if board.recent:
         click.echo("\nmost recently created DOIs:")
         for item in board.recent:

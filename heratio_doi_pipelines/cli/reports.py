@@ -1,4 +1,5 @@
-"""``show``, ``browse``, ``queue`` and ``report``: the seed's DOI screens in the terminal."""
+"""``show``, ``browse``, ``queue`` and ``report``: Heratio's DOI view, browse, queue and
+report screens in the terminal."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tabulate import tabulate
 
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.paths import reports_dir
-from heratio_doi_pipelines.reports.history import browse_dois, doi_history, list_queue
+from heratio_doi_pipelines.reports.history import Page, browse_dois, doi_history, list_queue
 from heratio_doi_pipelines.reports.queue_status import queue_counts
 from heratio_doi_pipelines.store.schema import require_tables
 from heratio_doi_pipelines.store.tables import DOI_STATES, QUEUE_STATES
@@ -126,7 +127,15 @@ def browse_command(state: str | None, page: int) -> None:
     ]
     click.echo(tabulate(rows, headers=["id", "doi", "state", "minted", "record", "title"]))
     what = f"{state} DOIs" if state else "DOIs"
-    click.echo(f"\npage {result.page} of {result.pages} ({result.total} {what})")
+    click.echo(f"\n{_page_line(result, what)}")
+
+
+def _page_line(result: Page[Any], what: str) -> str:
+    """ "page 2 of 7 (140 DOIs)"; past the last page, says so and shows the last one."""
+    line = f"page {result.page} of {result.pages} ({result.total} {what})"
+    if result.clamped:
+        line = f"there is no page {result.requested_page}: showing the last page. " + line
+    return line
 
 
 @click.command("queue")
@@ -141,7 +150,7 @@ def queue_command(status: str | None, page: int) -> None:
     """Show the work queue: items per state, then the items, newest first."""
     doi_engine, catalogue_engine = _engines()
     counts = queue_counts(doi_engine)
-    click.echo("  ".join(f"{name}: {n}" for name, n in counts.items()))
+    click.echo("queue items by status: " + "  ".join(f"{name}: {n}" for name, n in counts.items()))
     result = list_queue(doi_engine, status=status, page=page, catalogue_engine=catalogue_engine)
     rows = [
         (
@@ -159,7 +168,7 @@ def queue_command(status: str | None, page: int) -> None:
     click.echo()
     headers = ["id", "record", "title", "action", "status", "attempts", "scheduled", "last error"]
     click.echo(tabulate(rows, headers=headers))
-    click.echo(f"\npage {result.page} of {result.pages} ({result.total} items)")
+    click.echo(f"\n{_page_line(result, 'items')}")
 
 
 @click.command("report")

@@ -216,9 +216,15 @@ class DataCiteClient:
             try:
                 resp = self.session.send(prepared, timeout=self.timeout, **send_options)
             except requests.Timeout as exc:
-                raise TransientError(f"{method} {path}: DataCite did not answer in time") from exc
+                raise TransientError(
+                    f"{method} {path}: DataCite at {self.base_url} did not answer in time"
+                ) from exc
             except requests.ConnectionError as exc:
-                raise TransientError(f"{method} {path}: connection to DataCite failed") from exc
+                raise TransientError(
+                    f"{method} {path}: connection to DataCite at {self.base_url} failed "
+                    "(set DATACITE_URL to the DataCite host to use, or start the local "
+                    "emulator: bash scripts/ui.sh)"
+                ) from exc
             if resp.status_code < 400:
                 return resp
             error = _error_for(method, path, resp)

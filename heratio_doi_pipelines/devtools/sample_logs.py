@@ -1,6 +1,6 @@
 """Realistic sample access logs (combined format) for tests, the demo and the benchmark.
 
-Deterministic for a seed. The mix resembles a catalogue's real traffic: show-page views
+Deterministic for a given random seed. The mix resembles a catalogue's real traffic: show-page views
 (``/<slug>`` and ``/index.php/<slug>``, some 304s), downloads, COUNTER double-clicks (the same
 client reloading within seconds), robots on record pages, static assets, browse and search
 pages, 404s, logins, redirects, HEAD requests and a sprinkling of malformed lines. The

@@ -147,7 +147,7 @@ def _insert_one_by_one(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[
     return inserted
 
 
-BATCH_MINT_CAP = 100  # the seed's batch-mint screen lists at most 100 records
+BATCH_MINT_CAP = 100  # Heratio's batch-mint screen lists at most 100 records
 
 
 def enqueue_mint_batch(

@@ -101,6 +101,18 @@ class ProcessReport:
             table.setdefault(o.action, Counter())[o.status] += 1
         return {action: dict(c) for action, c in table.items()}
 
+    @property
+    def nothing_succeeded(self) -> bool:
+        """Items failed for good and none was completed or skipped: the batch failed."""
+        c = self.counts
+        return c["failed"] > 0 and c["completed"] + c["skipped"] == 0
+
+    def reasons(self, status: str, first: int = 3) -> str:
+        """The first few outcomes of ``status`` as "record 12: reason; ...", for one line."""
+        chosen = [o for o in self.outcomes if o.status == status]
+        text = "; ".join(f"record {o.record_id}: {o.message}" for o in chosen[:first])
+        return text + (f"; and {len(chosen) - first} more" if len(chosen) > first else "")
+
     def summary(self) -> str:
         c = self.counts
         text = (

@@ -30,14 +30,18 @@ from heratio_doi_pipelines.reports.catalogue_lookup import (
     require_catalogue,
 )
 from heratio_doi_pipelines.reports.connection import report_connection
+from heratio_doi_pipelines.reports.dashboard import DOI_STATE_LABELS
 from heratio_doi_pipelines.store.tables import ahg_doi
 
 STATE_COLUMNS = ["findable", "registered", "draft", "failed", "tombstone"]
+# The report's column per state: ``failed_dois``, never a bare ``failed`` that reads like
+# failed queue items.
+STATE_COLUMN_NAMES = {state: DOI_STATE_LABELS.get(state, state) for state in STATE_COLUMNS}
 REPOSITORY_COLUMNS = [
     "repository_id",
     "repository_code",
     "repository_name",
-    *STATE_COLUMNS,
+    *STATE_COLUMN_NAMES.values(),
     "total",
 ]
 # Heratio's enum spells a deactivated DOI 'deleted' as well as 'tombstone'.
@@ -233,7 +237,7 @@ def repository_report(
     DOIs without a holding repository come last, on one row with no repository id.
 
     Columns: repository_id, repository_code, repository_name, findable, registered, draft,
-    failed, tombstone, total. ``total`` counts every DOI, including states outside the
+    failed_dois, tombstone, total. ``total`` counts every DOI, including states outside the
     five columns (Heratio's ``deleted`` is counted as ``tombstone``).
     """
     catalogue_engine = catalogue_engine or doi_engine
@@ -250,13 +254,13 @@ def repository_report(
                 "repository_code": name.code if name else None,
                 "repository_name": (name.name if name else None)
                 or (NO_REPOSITORY_NAME if repository_id is None else None),
-                **{state: by_state.get(state, 0) for state in STATE_COLUMNS},
+                **{column: by_state.get(state, 0) for state, column in STATE_COLUMN_NAMES.items()},
                 "total": by_state.get("total", 0),
             }
         )
     frame = pd.DataFrame(rows, columns=REPOSITORY_COLUMNS)
     frame["repository_id"] = frame["repository_id"].astype("Int64")
-    for column in [*STATE_COLUMNS, "total"]:
+    for column in [*STATE_COLUMN_NAMES.values(), "total"]:
         frame[column] = frame[column].astype("int64")
     frame["_unassigned"] = frame["repository_id"].isna()
     frame["_sort_name"] = frame["repository_name"].fillna("").str.casefold()

@@ -1,4 +1,5 @@
-"""The DOI dashboard: the seed's summary counts and the ten most recently created DOIs.
+"""The summary counts of Heratio's DOI dashboard (/admin/doi) and its ten most recently
+created DOIs.
 
 Counts come from two GROUP BY queries; titles of the recent DOIs from one catalogue
 query, and are left empty when the catalogue tables are not reachable.
@@ -16,7 +17,31 @@ from heratio_doi_pipelines.queue.actions import OPEN_STATUSES
 from heratio_doi_pipelines.reports.catalogue_lookup import has_catalogue, record_titles
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue
 
-DASHBOARD_COUNTS = ("total", "findable", "registered", "draft", "failed", "tombstone", "pending")
+# DOIs by state, then queue items: a DOI in state ``failed`` (reserved, never accepted by
+# DataCite) and a queue item that failed (an attempt that gave up) are different things, so
+# the two are never labelled with the same word.
+DASHBOARD_COUNTS = (
+    "total",
+    "findable",
+    "registered",
+    "draft",
+    "failed_dois",
+    "tombstone",
+    "pending_items",
+    "failed_items",
+)
+DOI_STATE_LABELS = {"deleted": "tombstone", "failed": "failed_dois"}
+# How the terminal spells each count.
+COUNT_LABELS = {
+    "total": "DOIs",
+    "findable": "findable",
+    "registered": "registered",
+    "draft": "draft",
+    "failed_dois": "failed DOIs",
+    "tombstone": "tombstone",
+    "pending_items": "queue items pending",
+    "failed_items": "queue items failed",
+}
 RECENT_COLUMNS = ["doi", "information_object_id", "title", "status", "created_at", "minted_at"]
 RECENT_LIMIT = 10
 
@@ -56,9 +81,9 @@ def titles_if_available(
 
 
 def dashboard_counts(engine: sa.Engine) -> dict[str, int]:
-    """Total DOIs, DOIs per dashboard state, and queue items pending or in progress.
+    """Total DOIs, DOIs per dashboard state, queue items not done yet and failed items.
 
-    Heratio's ``deleted`` counts as ``tombstone``; ``pending`` includes items a worker
+    Heratio's ``deleted`` counts as ``tombstone``; ``pending_items`` includes items a worker
     holds (``processing``, or Heratio's ``in_progress``) because neither is done yet.
     """
     counts = dict.fromkeys(DASHBOARD_COUNTS, 0)
@@ -67,16 +92,16 @@ def dashboard_counts(engine: sa.Engine) -> dict[str, int]:
             sa.select(ahg_doi.c.status, sa.func.count()).group_by(ahg_doi.c.status)
         ):
             counts["total"] += int(n)
-            key = "tombstone" if status == "deleted" else status
+            key = DOI_STATE_LABELS.get(status, status)
             if key in counts:
                 counts[key] += int(n)
-        counts["pending"] = int(
-            conn.execute(
-                sa.select(sa.func.count())
-                .select_from(ahg_doi_queue)
-                .where(ahg_doi_queue.c.status.in_(OPEN_STATUSES))
-            ).scalar_one()
-        )
+        for status, n in conn.execute(
+            sa.select(ahg_doi_queue.c.status, sa.func.count()).group_by(ahg_doi_queue.c.status)
+        ):
+            if status in OPEN_STATUSES:
+                counts["pending_items"] += int(n)
+            elif status == "failed":
+                counts["failed_items"] += int(n)
     return counts
 
 
@@ -120,7 +145,7 @@ def recent_dois(
 def dashboard(
     engine: sa.Engine, catalogue_engine: sa.Engine | None = None, fallback_culture: str = "en"
 ) -> Dashboard:
-    """What the seed's DOI dashboard shows: live counts and the ten newest DOIs."""
+    """What Heratio's DOI dashboard shows: live counts and the ten newest DOIs."""
     return Dashboard(
         counts=dashboard_counts(engine),
         recent=recent_dois(engine, catalogue_engine, RECENT_LIMIT, fallback_culture),

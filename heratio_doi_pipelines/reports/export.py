@@ -1,12 +1,14 @@
 """Report files: CSVs with stable names and columns, and the monthly bar chart.
 
 Files are written to a temporary name and renamed into place, so a reader (a spreadsheet,
-a sync job) never sees half a file. File names are fixed per report, so each run
+a sync job) never sees half a file; they are readable by group and others (0644), as the
+files of a reports share must be. File names are fixed per report, so each run
 replaces the previous one; the monthly partitions get one file per month.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +41,7 @@ MONTHLY_CHART = "doi_monthly.png"
 REPOSITORY_CSV = "doi_by_repository.csv"
 QUEUE_OPEN_ITEMS_CSV = "doi_queue_open_items.csv"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+REPORT_FILE_MODE = 0o644  # mkstemp's 0600 would hide the reports from everyone else
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,19 @@ def _replace_atomically(path: Path, write: Callable[[str], object]) -> Path:
     os.close(fd)
     try:
         write(tmp_name)
+        os.chmod(tmp_name, REPORT_FILE_MODE)
         os.replace(tmp_name, path)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
     return path
+
+
+def png_markdown(path: Path, alt: str) -> str:
+    """A PNG as a Markdown image with the picture inline (base64), so the Dagster UI shows
+    it on the asset's page without access to the file."""
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"![{alt}](data:image/png;base64,{encoded})"
 
 
 def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], path: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Per-DOI history, the browse list and the queue list: the seed's view, browse and queue screens.
+"""Per-DOI history, the browse list and the queue list: Heratio's DOI view, browse and
+queue screens.
 
 Each is one page of rows from the ahg_* tables plus one batched title lookup in the
 catalogue, so the terminal views stay fast on a large archive.
@@ -81,10 +82,19 @@ class Page(Generic[T]):
     page: int
     per_page: int
     total: int
+    requested_page: int = 0  # the page asked for, when past the last one (then clamped)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return pages_for(self.total, self.per_page)
+
+    @property
+    def clamped(self) -> bool:
+        return self.requested_page > self.page
+
+
+def pages_for(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
 
 
 def normalise_doi(text: str) -> str:
@@ -107,7 +117,7 @@ def _find_doi(conn: sa.Connection, doi_or_id: str) -> sa.Row | None:
         ahg_doi.c.last_error,
     ]
     text = normalise_doi(doi_or_id)
-    if text.isdigit():  # the seed's /admin/doi/view/{id}: a DOI always contains a slash
+    if text.isdigit():  # Heratio's /admin/doi/view/{id}: a DOI always contains a slash
         return conn.execute(sa.select(*cols).where(ahg_doi.c.id == int(text))).first()
     row = conn.execute(sa.select(*cols).where(ahg_doi.c.doi == text)).first()
     if row is None:  # DOIs are case-insensitive; the exact match above uses the index
@@ -171,11 +181,13 @@ def doi_history(
     )
 
 
-def _page_bounds(page: int, per_page: int) -> tuple[int, int]:
+def _page_bounds(page: int, per_page: int, total: int) -> tuple[int, int]:
+    """The page to show (past the last one: the last one) and its row offset."""
     if page < 1:
         raise ValueError("page numbers start at 1")
     if per_page < 1:
         raise ValueError("per_page must be at least 1")
+    page = min(page, pages_for(total, per_page))
     return page, (page - 1) * per_page
 
 
@@ -189,12 +201,13 @@ def browse_dois(
     fallback_culture: str = "en",
 ) -> Page[BrowseRow]:
     """One page of DOIs, most recently minted first (never-minted ones last)."""
-    page, offset = _page_bounds(page, per_page)
+    requested = page
     where = [ahg_doi.c.status == state] if state else []
     with engine.connect() as conn:
         total = int(
             conn.execute(sa.select(sa.func.count()).select_from(ahg_doi).where(*where)).scalar_one()
         )
+        page, offset = _page_bounds(page, per_page, total)
         rows = conn.execute(
             sa.select(
                 ahg_doi.c.id,
@@ -220,7 +233,7 @@ def browse_dois(
     items = [
         BrowseRow(**row._asdict(), title=titles.get(row.information_object_id)) for row in rows
     ]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total, requested_page=requested)
 
 
 def list_queue(
@@ -236,7 +249,7 @@ def list_queue(
 
     ``processing`` also lists Heratio's ``in_progress`` items: both mean a worker holds them.
     """
-    page, offset = _page_bounds(page, per_page)
+    requested = page
     q = ahg_doi_queue
     where: list[sa.ColumnElement[bool]] = []
     if status in IN_FLIGHT:
@@ -247,6 +260,7 @@ def list_queue(
         total = int(
             conn.execute(sa.select(sa.func.count()).select_from(q).where(*where)).scalar_one()
         )
+        page, offset = _page_bounds(page, per_page, total)
         rows = conn.execute(
             sa.select(
                 q.c.id,
@@ -281,4 +295,4 @@ def list_queue(
         )
         for row in rows
     ]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total, requested_page=requested)

@@ -154,6 +154,7 @@ def month_counts(engine: sa.Engine, month: date) -> MonthCounts:
 def monthly_report(
     engine: sa.Engine, months: int = DEFAULT_MONTHS, today: date | datetime | None = None
 ) -> pd.DataFrame:
-    """The last ``months`` months up to the current one: the seed's monthly statistics."""
+    """The last ``months`` months up to the current one: the monthly statistics of
+    Heratio's DOI report screen."""
     window = last_months(months, today)
     return monthly_counts(engine, window[0], window[-1])

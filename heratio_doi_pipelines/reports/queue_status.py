@@ -105,7 +105,8 @@ def queue_status(
     now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> QueueStatus:
-    """Counts, open items and stuck items of ``ahg_doi_queue``, as the seed's queue screen."""
+    """Counts, open items and stuck items of ``ahg_doi_queue``, as Heratio's queue screen
+    shows them."""
     now = now or utcnow()
     counts = queue_counts(engine)
     with engine.connect() as conn:

@@ -75,7 +75,7 @@ class InitReport:
     adopted_tables: list[str] = field(default_factory=list)
     added_columns: list[str] = field(default_factory=list)
     added_indexes: list[str] = field(default_factory=list)
-    seeded_settings: list[str] = field(default_factory=list)
+    default_settings_added: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -84,7 +84,7 @@ class InitReport:
             or self.created_tables
             or self.added_columns
             or self.added_indexes
-            or self.seeded_settings
+            or self.default_settings_added
         )
 
     def lines(self) -> list[str]:
@@ -97,7 +97,7 @@ class InitReport:
             ("Adopted existing tables", self.adopted_tables),
             ("Added columns", self.added_columns),
             ("Added indexes", self.added_indexes),
-            ("Seeded settings (doi group)", self.seeded_settings),
+            ("Default settings added (doi group)", self.default_settings_added),
         ):
             if items:
                 out.append(f"{label} ({len(items)}): {', '.join(items)}")
@@ -151,7 +151,7 @@ def init_database(engine: sa.Engine) -> InitReport:
             # Stamped, but tables were dropped since: replay the adoptive migrations.
             command.stamp(alembic_config(conn), "base", purge=True)
             command.upgrade(alembic_config(conn), "head")
-        seeded = _seed_doi_settings(conn)
+        defaults_added = _add_default_doi_settings(conn)
         after = _snapshot(conn)
         revision_after = _current_revision(conn)
     return InitReport(
@@ -161,7 +161,7 @@ def init_database(engine: sa.Engine) -> InitReport:
         adopted_tables=sorted(set(before)) if revision_before is None else [],
         added_columns=_added(before, after, "columns"),
         added_indexes=_added(before, after, "indexes"),
-        seeded_settings=seeded,
+        default_settings_added=defaults_added,
     )
 
 
@@ -287,7 +287,7 @@ def _added(before: _Snapshot, after: _Snapshot, kind: str) -> list[str]:
     return out
 
 
-def _seed_doi_settings(conn: sa.Connection) -> list[str]:
+def _add_default_doi_settings(conn: sa.Connection) -> list[str]:
     """Insert the doi group's missing keys; existing values (even other groups') are kept."""
     keys = [key for key, *_ in DOI_SETTING_DEFAULTS]
     present = set(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import dagster as dg
@@ -71,14 +72,22 @@ def test_mint_job_mints_the_launchpad_batch(site: sa.Engine, emulator: EmulatorH
         materialization = result.asset_materializations_for_node("minted_dois")[0]
         counts = {k: v.value for k, v in materialization.metadata.items()}
         assert counts["claimed"] == 30
-        assert counts["completed"] + counts["failed"] == 30 and counts["completed"] > 15
+        assert counts["completed_items"] + counts["failed_items"] == 30
+        assert 15 < counts["completed_items"] < 30  # the sample's catalogue drafts are refused
+        [check] = [
+            c for c in result.get_asset_check_evaluations() if c.check_name == "no_failed_items"
+        ]
+        assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+        assert f"{counts['failed_items']} of 30 item(s) failed" in (check.description or "")
+        open_items = check.metadata["open_items_csv"].value
+        assert open_items.endswith("doi_queue_open_items.csv") and os.path.exists(open_items)
         text = _all_event_text(instance, result.run_id)
     assert PASSWORD not in text and TOKEN not in text
     with site.connect() as conn:
         findable = conn.execute(
             sa.select(sa.func.count()).select_from(ahg_doi).where(ahg_doi.c.status == "findable")
         ).scalar_one()
-    assert findable == counts["completed"] == emulator.stats()["dois_by_state"]["findable"]
+    assert findable == counts["completed_items"] == emulator.stats()["dois_by_state"]["findable"]
 
 
 def test_a_failing_run_keeps_secrets_out_of_logs_metadata_and_errors(

@@ -74,7 +74,9 @@ def test_state_split_with_inherited_repositories(archive: Archive) -> None:
     archive_row = rows["MA"]
     assert archive_row["repository_id"] == 100
     assert archive_row["repository_name"] == "Municipal Archive"
-    assert [archive_row[s] for s in ("findable", "registered", "draft", "failed", "tombstone")] == [
+    assert [
+        archive_row[s] for s in ("findable", "registered", "draft", "failed_dois", "tombstone")
+    ] == [
         2,
         1,
         1,
@@ -143,7 +145,7 @@ def test_stored_repository_counts_under_it_and_the_rest_falls_back_to_the_catalo
             row["findable"],
             row["registered"],
             row["draft"],
-            row["failed"],
+            row["failed_dois"],
             row["tombstone"],
             row["total"],
         )
@@ -185,7 +187,7 @@ def test_export_writes_the_csv_contract(archive: Archive, tmp_path) -> None:
     assert result.path == tmp_path / REPOSITORY_CSV
     lines = result.path.read_text().splitlines()
     assert lines[0] == (
-        "repository_id,repository_code,repository_name,findable,registered,draft,failed,"
+        "repository_id,repository_code,repository_name,findable,registered,draft,failed_dois,"
         "tombstone,total"
     )
     assert lines[1] == "100,MA,Municipal Archive,2,1,1,1,2,7"

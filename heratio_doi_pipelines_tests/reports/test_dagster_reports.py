@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from base64 import b64encode
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -88,12 +90,18 @@ def test_one_month_partition(archive: Archive, resources, this_month: date, tmp_
     combined = pd.read_csv(meta["combined_csv"].value)
     assert len(combined) == 24 and combined["month"].iloc[-1] == this_month.isoformat()[:7]
     assert combined["minted"].tolist()[-2:] == [3, 1]
-    assert Path(meta["chart"].value).read_bytes().startswith(b"\x89PNG")
+    png = Path(meta["chart_png"].value).read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert (
+        meta["chart"].value == f"![DOIs per month](data:image/png;base64,{b64encode(png).decode()})"
+    )
     preview = meta["preview"]
     assert [c.name for c in preview.schema.columns] == ["month", "minted", "updated"]
     by_month = {r.data["month"]: r.data for r in preview.records}
     assert by_month == {row["month"]: row for row in combined.to_dict("records")}
     assert Path(meta["combined_csv"].value).parent == tmp_path / "reports"
+    for written in (partition_csv, Path(meta["combined_csv"].value), Path(meta["chart_png"].value)):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o644  # readable by the reports share
 
 
 def test_rematerialising_a_partition_refreshes_its_counts(
@@ -164,8 +172,9 @@ def test_repository_report_and_dashboard(archive: Archive, resources, this_month
     assert pd.read_csv(repo["csv"].value)["repository_code"].tolist() == ["MA"]
     board = _metadata(result, "doi_dashboard")
     assert isinstance(board["total"], dg.IntMetadataValue)
-    counts = {name: board[name].value for name in ("total", "findable", "registered", "pending")}
-    assert counts == {"total": 4, "findable": 3, "registered": 1, "pending": 1}
+    names = ("total", "findable", "registered", "pending_items")
+    counts = {name: board[name].value for name in names}
+    assert counts == {"total": 4, "findable": 3, "registered": 1, "pending_items": 1}
     assert "Item 13" in [r.data["title"] for r in board["recent_dois"].records]
 
 
@@ -179,7 +188,11 @@ def test_queue_check_warns_on_stuck_and_failed(archive: Archive, resources) -> N
 
     assert result.success  # a warning, not a failed run
     meta = _metadata(result, "doi_queue_status")
-    assert (meta["stuck"].value, meta["failed"].value, meta["open_items"].value) == (1, 1, 2)
+    assert (meta["stuck_items"].value, meta["failed_items"].value, meta["open_items"].value) == (
+        1,
+        1,
+        2,
+    )
     assert len(pd.read_csv(meta["csv"].value)) == 2
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == QUEUE_HEALTH_CHECK

@@ -31,9 +31,10 @@ def test_dashboard_counts_and_ten_most_recent(archive: Archive) -> None:
         "findable": 6,
         "registered": 3,
         "draft": 2,
-        "failed": 1,
+        "failed_dois": 1,
         "tombstone": 2,
-        "pending": 4,  # pending plus held by a worker (processing / Heratio's in_progress)
+        "pending_items": 4,  # pending plus held by a worker (processing / Heratio's in_progress)
+        "failed_items": 1,
     }
     assert [item.information_object_id for item in view.recent] == list(range(100, 110))
     assert view.recent[0].title == "Record 100"
@@ -177,6 +178,10 @@ def test_browse_pages_by_minted_date_with_state_filter(archive: Archive) -> None
     assert drafts.total == 15 and {item.status for item in drafts.items} == {"draft"}
     with pytest.raises(ValueError):
         browse_dois(archive.doi_engine, page=0)
+    beyond = browse_dois(archive.doi_engine, page=99)
+    assert (beyond.page, beyond.requested_page, beyond.clamped) == (3, 99, True)
+    assert [item.id for item in beyond.items] == [item.id for item in last.items]
+    assert not first.clamped
 
 
 def test_queue_list_filters_by_status(archive: Archive) -> None:

@@ -77,7 +77,7 @@ def test_init_adopts_heratio_tables_and_adds_only_pipeline_columns(
 def test_adoption_keeps_existing_rows_and_settings(heratio_engine: sa.Engine) -> None:
     report = init_database(heratio_engine)
 
-    assert "datacite_prefix" not in report.seeded_settings
+    assert "datacite_prefix" not in report.default_settings_added
     with heratio_engine.connect() as conn:
         doi = conn.execute(sa.select(ahg_doi)).one()
         queue = conn.execute(sa.select(ahg_doi_queue)).one()

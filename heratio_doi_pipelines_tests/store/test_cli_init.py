@@ -26,7 +26,7 @@ def test_init_creates_the_tables_then_reports_nothing_to_do(db_url: str) -> None
 
     assert first.exit_code == 0, first.output
     assert f"Created tables ({len(metadata.tables)})" in first.output
-    assert "Seeded settings (doi group)" in first.output
+    assert "Default settings added (doi group)" in first.output
     assert second.exit_code == 0, second.output
     assert "nothing changed" in second.output
     assert check.exit_code == 0, check.output

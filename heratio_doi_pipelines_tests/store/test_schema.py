@@ -51,7 +51,7 @@ def test_second_init_changes_nothing(engine: sa.Engine) -> None:
     report = init_database(engine)
 
     assert not report.changed
-    assert report.created_tables == report.added_columns == report.seeded_settings == []
+    assert report.created_tables == report.added_columns == report.default_settings_added == []
     assert report.lines() == [
         f"Schema is up to date (revision {head_revision()}); nothing changed."
     ]
@@ -145,7 +145,7 @@ def test_init_keeps_settings_an_operator_already_saved(db_url: str) -> None:
 
         report = init_database(eng)
 
-        assert report.seeded_settings == ["base_url"]
+        assert report.default_settings_added == ["base_url"]
         with eng.connect() as conn:
             auto_mint = conn.scalar(
                 sa.select(ahg_settings.c.setting_value).where(

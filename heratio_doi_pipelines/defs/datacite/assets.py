@@ -21,6 +21,7 @@ from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.processor import ProcessReport, process_queue
 from heratio_doi_pipelines.queue.sync import run_sync
+from heratio_doi_pipelines.reports.export import QUEUE_OPEN_ITEMS_CSV, export_queue_status
 from heratio_doi_pipelines.store.schema import require_tables
 
 # Only a whole step can fail here, and only when the database cannot be reached (DataCite
@@ -88,13 +89,70 @@ def _process(
             metadata=metadata,
             allow_retries=False,
         )
-    return dg.MaterializeResult(metadata=metadata)
+    failed = report.counts["failed"]
+    if failed:
+        open_items = export_queue_status(doi_engine, reports_dir()).open_items_csv
+        metadata["open_items_csv"] = dg.MetadataValue.path(str(open_items))
+    if report.nothing_succeeded:
+        raise dg.Failure(
+            description=f"{failed} item(s) failed and none succeeded: "
+            f"{report.reasons('failed')} (open items: {metadata['open_items_csv'].value})",
+            metadata=metadata,
+            allow_retries=False,
+        )
+    return dg.MaterializeResult(metadata=metadata, check_results=[_failed_items_check(report)])
+
+
+FAILED_ITEMS_CHECK = "no_failed_items"
+
+
+def failed_items_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        FAILED_ITEMS_CHECK,
+        asset=asset,
+        description="Fails (ERROR) when items of the batch failed for good; warns when items "
+        "will be retried. Names the count and links the open-items CSV.",
+    )
+
+
+def _failed_items_check(report: ProcessReport) -> dg.AssetCheckResult:
+    """ERROR for items that failed for good, WARN for items that back off and retry."""
+    counts = report.counts
+    metadata: dict[str, dg.MetadataValue] = {
+        "failed_items": dg.MetadataValue.int(counts["failed"]),
+        "retry_items": dg.MetadataValue.int(counts["retry"]),
+    }
+    if counts["failed"]:
+        path = reports_dir() / QUEUE_OPEN_ITEMS_CSV
+        metadata["open_items_csv"] = dg.MetadataValue.path(str(path))
+        return dg.AssetCheckResult(
+            check_name=FAILED_ITEMS_CHECK,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
+            description=f"{counts['failed']} of {report.claimed} item(s) failed: "
+            f"{report.reasons('failed')}. Every open item: {path}",
+        )
+    if counts["retry"]:
+        return dg.AssetCheckResult(
+            check_name=FAILED_ITEMS_CHECK,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+            description=f"{counts['retry']} item(s) will be retried: {report.reasons('retry')}",
+        )
+    return dg.AssetCheckResult(
+        check_name=FAILED_ITEMS_CHECK,
+        passed=True,
+        metadata=metadata,
+        description="no item of the batch failed",
+    )
 
 
 def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
     counts = report.counts
     metadata: dict[str, dg.MetadataValue] = {
-        name: dg.MetadataValue.int(value) for name, value in counts.items()
+        f"{name}_items": dg.MetadataValue.int(value) for name, value in counts.items()
     }
     metadata["claimed"] = dg.MetadataValue.int(report.claimed)
     metadata["datacite_requests"] = dg.MetadataValue.int(report.requests_sent)
@@ -129,7 +187,12 @@ _COMMON: dict[str, Any] = {
 }
 
 
-@dg.asset(deps=["doi_metadata_payloads"], tags={"heratio/action": "mint"}, **_COMMON)
+@dg.asset(
+    deps=["doi_metadata_payloads"],
+    tags={"heratio/action": "mint"},
+    check_specs=[failed_items_spec("minted_dois")],
+    **_COMMON,
+)
 def minted_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
@@ -141,7 +204,12 @@ def minted_dois(
     return _process(context, config, heratio_db, datacite, [MINT])
 
 
-@dg.asset(deps=["doi_metadata_payloads"], tags={"heratio/action": "update"}, **_COMMON)
+@dg.asset(
+    deps=["doi_metadata_payloads"],
+    tags={"heratio/action": "update"},
+    check_specs=[failed_items_spec("updated_dois")],
+    **_COMMON,
+)
 def updated_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
@@ -153,7 +221,11 @@ def updated_dois(
     return _process(context, config, heratio_db, datacite, [UPDATE])
 
 
-@dg.asset(tags={"heratio/action": "verify"}, **_COMMON)
+@dg.asset(
+    tags={"heratio/action": "verify"},
+    check_specs=[failed_items_spec("verified_dois")],
+    **_COMMON,
+)
 def verified_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,
@@ -164,7 +236,11 @@ def verified_dois(
     return _process(context, config, heratio_db, datacite, [VERIFY])
 
 
-@dg.asset(tags={"heratio/action": "deactivate"}, **_COMMON)
+@dg.asset(
+    tags={"heratio/action": "deactivate"},
+    check_specs=[failed_items_spec("deactivated_dois")],
+    **_COMMON,
+)
 def deactivated_dois(
     context: dg.AssetExecutionContext,
     config: QueueBatchConfig,

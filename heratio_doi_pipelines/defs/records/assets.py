@@ -18,7 +18,7 @@ from heratio_doi_pipelines.queue.payload_cache import (
 
 
 class BatchMintConfig(dg.Config):
-    """Launchpad config for batch minting (the seed's batch-mint screen)."""
+    """Launchpad config for batch minting (Heratio's batch-mint screen, /admin/doi/batch-mint)."""
 
     record_ids: list[int] = Field(
         default_factory=list, description="Records to queue for minting (at most 100)."

@@ -14,13 +14,14 @@ from heratio_doi_pipelines.defs.reports.checks import queue_health_result, queue
 from heratio_doi_pipelines.defs.reports.resources import ReportsFolder
 from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
 from heratio_doi_pipelines.defs.shared.tables import table
-from heratio_doi_pipelines.reports.by_repository import STATE_COLUMNS
+from heratio_doi_pipelines.reports.by_repository import STATE_COLUMN_NAMES
 from heratio_doi_pipelines.reports.dashboard import dashboard
 from heratio_doi_pipelines.reports.export import (
     MONTHLY_PARTITION_DIR,
     export_monthly_report,
     export_queue_status,
     export_repository_report,
+    png_markdown,
 )
 
 # Monthly partitions from 24 months before the project's first release; end_offset=1 adds
@@ -69,7 +70,8 @@ with warnings.catch_warnings():
             "partition_folder": dg.MetadataValue.path(str(folder / MONTHLY_PARTITION_DIR)),
             "combined_csv": dg.MetadataValue.path(str(files.combined_csv)),
             "combined_rows": dg.MetadataValue.int(len(files.combined)),
-            "chart": dg.MetadataValue.path(str(files.chart_png)),
+            "chart": dg.MetadataValue.md(png_markdown(files.chart_png, "DOIs per month")),
+            "chart_png": dg.MetadataValue.path(str(files.chart_png)),
             "preview": table(files.combined),
         }
         if len(files.partition_csvs) == 1:
@@ -90,7 +92,7 @@ with warnings.catch_warnings():
 def repository_doi_report(
     heratio_db: HeratioDatabase, reports_folder: ReportsFolder
 ) -> dg.MaterializeResult:
-    """DOIs per holding repository split by state (findable, registered, draft, failed,
+    """DOIs per holding repository split by state (findable, registered, draft, failed_dois,
     tombstone). A record without its own repository counts for its nearest ancestor's, as
     AtoM displays it; DOIs with no repository at all share one row at the end."""
     result = export_repository_report(
@@ -102,7 +104,10 @@ def repository_doi_report(
         "dagster/row_count": dg.MetadataValue.int(len(frame)),
         "repositories": dg.MetadataValue.int(int(frame["repository_id"].notna().sum())),
         "total": dg.MetadataValue.int(int(frame["total"].sum())),
-        **{state: dg.MetadataValue.int(int(frame[state].sum())) for state in STATE_COLUMNS},
+        **{
+            column: dg.MetadataValue.int(int(frame[column].sum()))
+            for column in STATE_COLUMN_NAMES.values()
+        },
         "preview": table(frame.head(PREVIEW_ROWS)),
     }
     return dg.MaterializeResult(metadata=metadata)
@@ -116,9 +121,9 @@ def repository_doi_report(
     tags=TAGS,
 )
 def doi_dashboard(heratio_db: HeratioDatabase) -> dg.MaterializeResult:
-    """The seed's DOI dashboard: total, findable, registered, draft, failed, tombstone and
-    pending (queued or in progress) counts as numbers the UI plots over time, and the ten
-    most recently created DOIs."""
+    """Heratio's DOI dashboard (/admin/doi): DOIs in total and per state (failed_dois are DOIs
+    DataCite never accepted), queue items pending or in progress and failed queue items, as
+    numbers the UI plots over time, and the ten most recently created DOIs."""
     view = dashboard(heratio_db.doi_engine(), heratio_db.catalogue_engine())
     metadata: dict[str, dg.MetadataValue] = {
         name: dg.MetadataValue.int(value) for name, value in view.counts.items()
@@ -138,15 +143,15 @@ def doi_dashboard(heratio_db: HeratioDatabase) -> dg.MaterializeResult:
 def doi_queue_status(
     heratio_db: HeratioDatabase, reports_folder: ReportsFolder
 ) -> dg.MaterializeResult:
-    """The work queue (the seed's queue screen): items per state, a CSV of every item not
-    yet completed (action, attempts, scheduled time, lease, last error), and a check that
-    warns about items stuck past their lease or failed for good."""
+    """The work queue (Heratio's queue screen, /admin/doi/queue): items per state, a CSV of
+    every item not yet completed (action, attempts, scheduled time, lease, last error), and a
+    check that warns about items stuck past their lease or failed for good."""
     result = export_queue_status(heratio_db.doi_engine(), reports_folder.folder())
     status = result.status
     metadata: dict[str, dg.MetadataValue] = {
-        name: dg.MetadataValue.int(value) for name, value in status.counts.items()
+        f"{name}_items": dg.MetadataValue.int(value) for name, value in status.counts.items()
     }
-    metadata["stuck"] = dg.MetadataValue.int(len(status.stuck))
+    metadata["stuck_items"] = dg.MetadataValue.int(len(status.stuck))
     metadata["open_items"] = dg.MetadataValue.int(len(status.open_items))
     metadata["dagster/row_count"] = dg.MetadataValue.int(len(status.open_items))
     metadata["csv"] = dg.MetadataValue.path(str(result.open_items_csv))

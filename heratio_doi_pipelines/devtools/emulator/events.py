@@ -1,7 +1,7 @@
 """``/events``: DataCite's Event Data API as far as a repository's usage reporting meets it.
 
 Real DataCite only lets staff tokens write events (repository credentials get 403); the
-``events_accept_basic_auth`` switch models the seed's assumption that basic auth works.
+``events_accept_basic_auth`` switch models Heratio's assumption that basic auth works.
 """
 
 from __future__ import annotations
