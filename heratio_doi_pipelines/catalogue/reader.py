@@ -198,6 +198,22 @@ class CatalogueReader:
                 ).scalars()
             )
 
+    def last_changed(self, ids: Iterable[int]) -> dict[int, datetime | None]:
+        """``object.updated_at`` of each description among ``ids`` that exists (not the root):
+        ids missing from the answer are not descriptions of this catalogue."""
+        io, obj = t.information_object, t.object_
+        wanted = unique_ids(ids)
+        found: dict[int, datetime | None] = {}
+        with self._connect(self.engine) as conn:
+            for start in range(0, len(wanted), IN_CHUNK):
+                rows = conn.execute(
+                    sa.select(io.c.id, obj.c.updated_at)
+                    .select_from(io.outerjoin(obj, obj.c.id == io.c.id))
+                    .where(io.c.id.in_(wanted[start : start + IN_CHUNK]))
+                )
+                found.update({row.id: row.updated_at for row in rows})
+        return found
+
     def records_without_doi(self, limit: int | None = None) -> list[int]:
         """Descriptions (not the root) that have no ``ahg_doi`` row at all, ascending.
 

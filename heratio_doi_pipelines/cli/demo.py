@@ -60,7 +60,7 @@ def demo_command(records: int, seed: int, latency_ms: int, site_port: int) -> No
     from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, running_emulator
     from heratio_doi_pipelines.devtools.landing_site import running_landing_site
     from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
-    from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+    from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
     from heratio_doi_pipelines.reports.dashboard import dashboard_counts
     from heratio_doi_pipelines.reports.queue_status import queue_counts
     from heratio_doi_pipelines.store.schema import init_database

@@ -10,7 +10,8 @@ import click
 from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.queue.actions import ACTIONS, MINT, TARGET_STATES
-from heratio_doi_pipelines.queue.enqueue import BATCH_MINT_CAP, enqueue, enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import BATCH_MINT_CAP, enqueue_mint_batch
+from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.store.schema import require_tables
 
 
@@ -43,24 +44,26 @@ def enqueue_command(
     if action == MINT:
         if all_records:
             raise click.UsageError("mint takes --all-without-doi, not --all")
-        cap = limit if limit is not None else (10**9 if all_without_doi else BATCH_MINT_CAP)
-        result = enqueue_mint_batch(
+        # the terminal takes any number of named records; --limit caps the batch
+        default_cap = 10**9 if all_without_doi else max(BATCH_MINT_CAP, len(records))
+        batch = enqueue_mint_batch(
             doi_engine,
             cached_engine(catalogue_db_url()),
             record_ids=records,
             all_without_doi=all_without_doi,
             target_state=state,
-            cap=cap,
+            cap=limit if limit is not None else default_cap,
         )
-    else:
-        if all_without_doi:
-            raise click.UsageError("--all-without-doi only applies to mint")
-        ids = list(records)
-        if all_records:
-            from heratio_doi_pipelines.store.dois import record_ids_with_doi
+        click.echo(batch.summary())
+        return
+    if all_without_doi:
+        raise click.UsageError("--all-without-doi only applies to mint")
+    ids = list(records)
+    if all_records:
+        from heratio_doi_pipelines.store.dois import record_ids_with_doi
 
-            ids.extend(record_ids_with_doi(doi_engine))
-        result = enqueue(doi_engine, action, ids[:limit] if limit else ids)
+        ids.extend(record_ids_with_doi(doi_engine))
+    result = enqueue(doi_engine, action, ids[:limit] if limit else ids)
     click.echo(
         f"queued {result.count} record(s) for {action}"
         + (f"; {len(result.already_queued)} already queued" if result.already_queued else "")

@@ -19,7 +19,6 @@ from heratio_doi_pipelines.queue.actions import (
     TARGET_STATES,
     action_of,
 )
-from heratio_doi_pipelines.store.dois import record_ids_to_mint_again
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 
@@ -145,31 +144,6 @@ def _insert_one_by_one(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[
         if result.rowcount:
             inserted.append(int(row["information_object_id"]))
     return inserted
-
-
-BATCH_MINT_CAP = 100  # Heratio's batch-mint screen lists at most 100 records
-
-
-def enqueue_mint_batch(
-    doi_engine: sa.Engine,
-    catalogue_engine: sa.Engine,
-    *,
-    record_ids: Iterable[int] = (),
-    all_without_doi: bool = False,
-    target_state: str = DEFAULT_TARGET_STATE,
-    cap: int = BATCH_MINT_CAP,
-) -> EnqueueResult:
-    """Queue a batch mint: the given records, or records without a DOI, at most ``cap``."""
-    from heratio_doi_pipelines.catalogue.reader import CatalogueReader
-
-    ids = list(record_ids)
-    if all_without_doi:
-        reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
-        # With them, records whose DOI DataCite never confirmed: the mint reuses or
-        # releases the reservation (queue.reservations).
-        without = set(reader.records_without_doi(limit=cap))
-        ids.extend(sorted(without | set(record_ids_to_mint_again(doi_engine, limit=cap))))
-    return enqueue(doi_engine, MINT, ids[:cap], target_state=target_state)
 
 
 def open_items(engine: sa.Engine, action: str | None = None) -> dict[str, int]:

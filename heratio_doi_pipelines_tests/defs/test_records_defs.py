@@ -16,7 +16,7 @@ from heratio_doi_pipelines.defs.records.assets import (
 )
 from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
-from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_settings, heratio_doi_payload
 

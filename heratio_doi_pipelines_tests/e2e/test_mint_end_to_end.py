@@ -13,7 +13,8 @@ from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle, Fault
 from heratio_doi_pipelines.metadata import MetadataContext, derive_doi
-from heratio_doi_pipelines.queue.enqueue import enqueue, enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
+from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.reports.by_repository import repository_counts
 from heratio_doi_pipelines.store.dois import reserve_doi

@@ -18,7 +18,7 @@ from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabas
 from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
-from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.store.tables import ahg_doi
 

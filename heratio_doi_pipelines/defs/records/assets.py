@@ -1,5 +1,7 @@
 """Catalogue records waiting for DOIs: the start of every minting run."""
 
+import enum
+
 import dagster as dg
 import pandas as pd
 from pydantic import Field
@@ -9,7 +11,13 @@ from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.metadata import PayloadSummary
 from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import MINT
-from heratio_doi_pipelines.queue.enqueue import BATCH_MINT_CAP, enqueue_mint_batch, open_items
+from heratio_doi_pipelines.queue.batch_mint import (
+    BATCH_MINT_CAP,
+    BatchTooLargeError,
+    UnknownRecordsError,
+    enqueue_mint_batch,
+)
+from heratio_doi_pipelines.queue.enqueue import open_items
 from heratio_doi_pipelines.queue.payload_cache import (
     build_and_store_payloads,
     preflight_report,
@@ -17,17 +25,29 @@ from heratio_doi_pipelines.queue.payload_cache import (
 )
 
 
+class TargetState(enum.Enum):
+    """The DataCite states a batch can be minted into (``queue.actions.TARGET_STATES``)."""
+
+    findable = "findable"
+    registered = "registered"
+    draft = "draft"
+
+
 class BatchMintConfig(dg.Config):
     """Launchpad config for batch minting (Heratio's batch-mint screen, /admin/doi/batch-mint)."""
 
     record_ids: list[int] = Field(
-        default_factory=list, description="Records to queue for minting (at most 100)."
+        default_factory=list,
+        description=f"Records to queue for minting (at most {BATCH_MINT_CAP}; every id must be "
+        "a description in the catalogue).",
     )
     all_without_doi: bool = Field(
-        default=False, description="Queue records that have no DOI yet (capped at 100)."
+        default=False,
+        description=f"Also queue up to {BATCH_MINT_CAP} records that have no DOI yet (records "
+        "whose last mint failed and that have not changed since are left out).",
     )
-    target_state: str = Field(
-        default="findable", description="DataCite state to mint into: findable, registered, draft."
+    target_state: TargetState = Field(
+        default=TargetState.findable, description="DataCite state to mint into."
     )
 
 
@@ -41,26 +61,32 @@ def pending_records(
     context: dg.AssetExecutionContext, config: BatchMintConfig, heratio_db: HeratioDatabase
 ) -> dg.MaterializeResult:
     """Catalogue records queued for a DOI: adds the launchpad's batch to the work queue and
-    reports how many mint items are waiting. With no records selected it only reports."""
-    result = enqueue_mint_batch(
-        heratio_db.doi_engine(),
-        heratio_db.catalogue_engine(),
-        record_ids=config.record_ids,
-        all_without_doi=config.all_without_doi,
-        target_state=config.target_state,
-        cap=BATCH_MINT_CAP,
-    )
+    reports how many mint items are waiting. With no records selected it only reports. A
+    batch of unknown record ids, or of more than 100, fails before anything is queued."""
+    try:
+        result = enqueue_mint_batch(
+            heratio_db.doi_engine(),
+            heratio_db.catalogue_engine(),
+            record_ids=config.record_ids,
+            all_without_doi=config.all_without_doi,
+            target_state=config.target_state.value,
+            cap=BATCH_MINT_CAP,
+        )
+    except (BatchTooLargeError, UnknownRecordsError) as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     waiting = open_items(heratio_db.doi_engine(), MINT)
-    context.log.info(
-        f"queued {result.count} records for mint ({len(result.already_queued)} already queued)"
-    )
+    context.log.info(result.summary())
     return dg.MaterializeResult(
         metadata={
             "queued_now": dg.MetadataValue.int(result.count),
             "already_queued": dg.MetadataValue.int(len(result.already_queued)),
+            "taken_without_doi": dg.MetadataValue.int(result.taken_without_doi),
+            "remaining_without_doi": dg.MetadataValue.int(result.remaining_without_doi),
+            "left_out_failed_unchanged": dg.MetadataValue.int(len(result.held_back)),
             "pending_mint_items": dg.MetadataValue.int(waiting.get("pending", 0)),
             "processing_mint_items": dg.MetadataValue.int(waiting.get("processing", 0)),
-            "target_state": config.target_state,
+            "target_state": config.target_state.value,
+            "summary": dg.MetadataValue.text(result.summary()),
         }
     )
 
