@@ -2,8 +2,10 @@
 
 Creates the tables in the SQLite file under the data folder, writes a sample archive when
 the catalogue is empty, starts the bundled DataCite emulator on loopback, runs ``mint_job``
-on a persistent Dagster instance (so the run shows up in ``dagster dev`` afterwards), stops
-the emulator and prints what was minted and where everything is.
+and then ``report_job`` on a persistent Dagster instance (so the runs and every report asset
+show up in the UI afterwards), stops the emulator and prints what was minted and where
+everything is. ``heratio-doi ui`` starts the UI (``dg dev``) on the same settings with the
+emulator and the landing site running, so runs launched from the UI reach a DataCite.
 
 The catalogue's public pages are the sample landing site on loopback (the demo's base URL),
 with a few pages broken on purpose; the demo ends with the landing-page health report, which
@@ -13,14 +15,22 @@ must find exactly those.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
-from heratio_doi_pipelines.paths import data_dir
+from heratio_doi_pipelines.paths import data_dir, reports_dir
+from heratio_doi_pipelines.reports.months import month_start
 
 DEMO_REPOSITORY_ID = "HERATIO.DEMO"
 DEMO_PASSWORD = "demo-password"
@@ -57,25 +67,117 @@ WRONG_HANDLE_TARGET = "https://elsewhere.example.org/not-this-record"
 )
 def demo_command(records: int, seed: int, latency_ms: int, site_port: int) -> None:
     """Mint a sample archive's DOIs end to end against the local DataCite emulator."""
-    from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, running_emulator
-    from heratio_doi_pipelines.devtools.landing_site import running_landing_site
-    from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
     from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
-    from heratio_doi_pipelines.reports.dashboard import dashboard_counts
-    from heratio_doi_pipelines.reports.queue_status import queue_counts
-    from heratio_doi_pipelines.store.schema import init_database
+    from heratio_doi_pipelines.reports.dashboard import COUNT_LABELS, dashboard_counts
 
     folder = data_dir()
+    doi_engine, catalogue_engine = _demo_database(records, seed)
+    # Every record without a DOI, except those whose last mint failed and that have not
+    # changed since: running the demo again never piles up the same failures.
+    queued = enqueue_mint_batch(doi_engine, catalogue_engine, all_without_doi=True, cap=10**9)
+    click.echo(queued.summary())
+
+    dagster_home = _dagster_home(folder)
+    with _demo_services(folder, latency_ms, site_port, doi_engine, catalogue_engine) as (
+        emulator,
+        site,
+    ):
+        success, run_id = _run_job("mint_job")
+        stats = emulator.stats()
+        expected = _break_some_pages(doi_engine, site, emulator)
+        health = _check_landing_pages(doi_engine, catalogue_engine, folder)
+    reported, _ = _run_job("report_job", partition_key=month_start(utcnow()).isoformat())
+    counts = dashboard_counts(doi_engine)
+    click.echo("")
+    click.echo(f"mint_job run {run_id}: {'succeeded' if success else 'FAILED'}")
+    click.echo(
+        "DOIs: "
+        + ", ".join(f"{COUNT_LABELS.get(name, name)} {value}" for name, value in counts.items())
+        + f"; the emulator now holds {sum(stats.get('dois_by_state', {}).values())} DOI(s)"
+    )
+    cli = _command("heratio-doi")
+    if counts.get("failed_items"):
+        click.echo(
+            f"queue: {counts['failed_items']} failed item(s), each with its reason (e.g. "
+            f"catalogue drafts, invalid metadata): `{cli} queue --status failed`"
+        )
+    click.echo(
+        "reports: "
+        + ("written" if reported else "FAILED")
+        + f" to {reports_dir()} (dashboard, queue status, monthly, by repository)"
+    )
+    click.echo(f"catalogue and ahg_* tables: {doi_db_url()}")
+    click.echo(f"Dagster instance:           {dagster_home}")
+    click.echo(f"emulator state:             {folder / 'emulator_state.json'}")
+    found_exactly = _print_health(health, expected)
+    click.echo(f"next: `{cli} status`, `{cli} browse`, `{cli} report`, `{cli} show DOI`")
+    ui = "bash scripts/ui.sh" if Path("scripts/ui.sh").exists() else f"{cli} ui"
+    click.echo(f"the Dagster UI with the emulator: `{ui}`, then http://127.0.0.1:3000")
+    if not (success and reported and found_exactly):
+        raise SystemExit(1)
+
+
+@click.command("ui")
+@click.option("--port", type=int, default=3000, show_default=True, help="Dagster UI port.")
+@click.option("--records", type=int, default=150, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--latency-ms", type=int, default=20, show_default=True)
+@click.option("--site-port", type=int, default=DEMO_SITE_PORT, show_default=True)
+def ui_command(port: int, records: int, seed: int, latency_ms: int, site_port: int) -> None:
+    """Start the Dagster UI (``dg dev``) on the demo settings with the local DataCite
+    emulator and landing site, so runs launched from the UI reach a DataCite; Ctrl-C stops
+    them all."""
+    folder = data_dir().resolve()
+    doi_engine, catalogue_engine = _demo_database(records, seed)
+    dagster_home = _dagster_home(folder)
+    os.environ["HERATIO_DOI_DATA_DIR"] = str(folder)  # the same data wherever dg dev runs
+    beside = Path(sys.executable).parent / "dg"  # this environment's dg, wherever it runs
+    dg_cli = str(beside) if beside.exists() else "dg"
+    command = [dg_cli, "dev", "--host", "127.0.0.1", "--port", str(port)]
+    checkout = Path(__file__).resolve().parents[2]
+    in_checkout = (checkout / "pyproject.toml").exists()
+    if not in_checkout:  # an installed package: name the code location's module
+        command += ["-m", "heratio_doi_pipelines.definitions"]
+    with _demo_services(folder, latency_ms, site_port, doi_engine, catalogue_engine):
+        click.echo(f"Dagster instance {dagster_home}; the UI at http://127.0.0.1:{port}")
+        ui = subprocess.Popen(command, cwd=checkout if in_checkout else None)
+        try:
+            code = ui.wait()
+        except KeyboardInterrupt:
+            ui.terminate()
+            code = ui.wait()
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        raise SystemExit(code)
+
+
+def _demo_database(records: int, seed: int) -> tuple[sa.Engine, sa.Engine]:
+    """The ahg_* tables, and a sample archive when the catalogue is empty."""
+    from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
+    from heratio_doi_pipelines.store.schema import init_database
+
     doi_engine = cached_engine(doi_db_url())
     catalogue_engine = cached_engine(catalogue_db_url())
     init_database(doi_engine)
     if not _has_records(catalogue_engine):
         summary = generate_sample_archive(catalogue_engine, records=records, seed=seed)
         click.echo(f"sample archive: {summary}")
-    queued = enqueue_mint_batch(doi_engine, catalogue_engine, all_without_doi=True, cap=10**9)
-    click.echo(f"queued {queued.count} record(s) without a DOI for minting")
+    return doi_engine, catalogue_engine
 
-    dagster_home = _dagster_home(folder)
+
+@contextmanager
+def _demo_services(
+    folder: Path,
+    latency_ms: int,
+    site_port: int,
+    doi_engine: sa.Engine,
+    catalogue_engine: sa.Engine,
+) -> Iterator[tuple[Any, Any]]:
+    """The bundled emulator with the demo repository (its DOIs kept in the data folder) and
+    the sample landing site, with the environment pointed at both (credentials already set in
+    the environment win)."""
+    from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, running_emulator
+    from heratio_doi_pipelines.devtools.landing_site import running_landing_site
+
     config = EmulatorConfig(
         prefix=DEMO_PREFIX,
         repository_id=DEMO_REPOSITORY_ID,
@@ -89,7 +191,7 @@ def demo_command(records: int, seed: int, latency_ms: int, site_port: int) -> No
             doi_engine, catalogue_engine, port=site_port, slow_seconds=DEMO_SLOW_SECONDS
         ) as site,
     ):
-        click.echo(f"DataCite emulator on {emulator.url}")
+        click.echo(f"DataCite emulator on {emulator.url} (repository {DEMO_REPOSITORY_ID})")
         click.echo(f"sample landing site (the catalogue's public pages) on {site.url}")
         os.environ.update(
             HERATIO_BASE_URL=site.url,
@@ -99,37 +201,19 @@ def demo_command(records: int, seed: int, latency_ms: int, site_port: int) -> No
             DATACITE_PASSWORD=os.environ.get("DATACITE_PASSWORD", DEMO_PASSWORD),
             DATACITE_PREFIX=os.environ.get("DATACITE_PREFIX", DEMO_PREFIX),
         )
-        success, run_id = _run_mint_job()
-        stats = emulator.stats()
-        expected = _break_some_pages(doi_engine, site, emulator)
-        health = _check_landing_pages(doi_engine, catalogue_engine, folder)
-    counts = dashboard_counts(doi_engine)
-    click.echo("")
-    click.echo(f"mint_job run {run_id}: {'succeeded' if success else 'FAILED'}")
-    click.echo(
-        "DOIs: "
-        + ", ".join(f"{name} {value}" for name, value in counts.items())
-        + f"; the emulator now holds {sum(stats.get('dois_by_state', {}).values())} DOI(s)"
-    )
-    queue = queue_counts(doi_engine)
-    if queue.get("failed"):
-        click.echo(
-            f"queue: {queue['failed']} item(s) refused with a reason (e.g. catalogue drafts, "
-            "invalid metadata): `heratio-doi queue --status failed`"
-        )
-    click.echo(f"catalogue and ahg_* tables: {doi_db_url()}")
-    click.echo(
-        f"Dagster instance:           {dagster_home} "
-        f"(DAGSTER_HOME={dagster_home} dagster dev -w workspace.yaml)"
-    )
-    click.echo(f"emulator state:             {folder / 'emulator_state.json'}")
-    found_exactly = _print_health(health, expected)
-    click.echo(
-        "next: `heratio-doi status`, `heratio-doi browse`, `heratio-doi report`, "
-        "`heratio-doi show DOI`"
-    )
-    if not success or not found_exactly:
-        raise SystemExit(1)
+        yield emulator, site
+
+
+def _command(name: str) -> str:
+    """How to call one of this environment's commands from here: its bare name when that
+    is what PATH finds, else its path (``.venv/bin/heratio-doi`` in a checkout)."""
+    beside = Path(sys.executable).parent / name
+    if not beside.exists() or shutil.which(name) == str(beside):
+        return name
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
 
 
 def _break_some_pages(doi_engine: sa.Engine, site: Any, emulator: Any) -> dict[str, str]:
@@ -195,7 +279,7 @@ def _print_health(report: Any, expected: dict[str, str]) -> bool:
 
 def _dagster_home(folder: Path) -> Path:
     """The checkout's own instance (its dagster.yaml keeps history under data/dagster_home),
-    else a persistent one in the data folder, so the run shows up in ``dagster dev``."""
+    else a persistent one in the data folder, so the runs show up in ``dg dev``."""
     if os.environ.get("DAGSTER_HOME"):
         return Path(os.environ["DAGSTER_HOME"])
     home = Path.cwd() if (Path.cwd() / "dagster.yaml").exists() else folder / "dagster_home"
@@ -215,16 +299,18 @@ def _has_records(engine: sa.Engine) -> bool:
         return bool(count.scalar_one())
 
 
-def _run_mint_job() -> tuple[bool, str]:
+def _run_job(name: str, partition_key: str | None = None) -> tuple[bool, str]:
+    """Run one job of the code location on the demo's persistent instance."""
     import dagster as dg
 
     from heratio_doi_pipelines.definitions import defs
 
-    job = defs().resolve_job_def("mint_job")
+    job = defs().resolve_job_def(name)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            partition_key=partition_key,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     return result.success, result.run_id

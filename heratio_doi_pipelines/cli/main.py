@@ -22,9 +22,10 @@ def _register() -> None:
     from heratio_doi_pipelines.cli import lifecycle
 
     lifecycle.register(main)
-    from heratio_doi_pipelines.cli.demo import demo_command
+    from heratio_doi_pipelines.cli.demo import demo_command, ui_command
 
     main.add_command(demo_command)
+    main.add_command(ui_command)
     from heratio_doi_pipelines.cli.emulator import emulator
 
     main.add_command(emulator)

@@ -90,6 +90,38 @@ def test_mint_job_mints_the_launchpad_batch(site: sa.Engine, emulator: EmulatorH
     assert findable == counts["completed_items"] == emulator.stats()["dois_by_state"]["findable"]
 
 
+def test_a_batch_where_every_item_fails_fails_its_step_with_the_count_and_reasons(
+    site: sa.Engine, emulator: EmulatorHandle
+) -> None:
+    job = defs().resolve_job_def("mint_job")
+    with dg.instance_for_test() as instance:
+        first = job.execute_in_process(
+            instance=instance,
+            run_config={"ops": {"pending_records": {"config": {"all_without_doi": True}}}},
+        )
+        assert first.success
+        with site.connect() as conn:
+            refused = sorted(
+                conn.execute(
+                    sa.select(ahg_doi_queue.c.information_object_id).where(
+                        ahg_doi_queue.c.status == "failed"
+                    )
+                ).scalars()
+            )
+        assert refused  # the sample's catalogue drafts
+        again = job.execute_in_process(  # named records are queued again, and fail again
+            instance=instance,
+            run_config={"ops": {"pending_records": {"config": {"record_ids": refused}}}},
+            raise_on_error=False,
+        )
+    assert not again.success
+    failure = again.failure_data_for_node("minted_dois")
+    assert failure is not None and failure.user_failure_data is not None
+    description = failure.user_failure_data.description or ""
+    assert description.startswith(f"{len(refused)} item(s) failed and none succeeded: record ")
+    assert "doi_queue_open_items.csv" in description
+
+
 def test_a_failing_run_keeps_secrets_out_of_logs_metadata_and_errors(
     site: sa.Engine, monkeypatch: pytest.MonkeyPatch, emulator: EmulatorHandle
 ) -> None:

@@ -1,5 +1,8 @@
 """The code location as an operator sees it: dagster-webserver on loopback, checked through
-its GraphQL API, and a mint run launched through it against the emulator."""
+its GraphQL API: runs launched through it against the emulator, launchpad input refused
+before a run exists, and run status, checks and report metadata as the UI shows them.
+
+One webserver serves the whole module (starting one costs many seconds here)."""
 
 from __future__ import annotations
 
@@ -8,17 +11,22 @@ import socket
 import subprocess
 import sys
 import time
+from base64 import b64decode
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from dagster_graphql import DagsterGraphQLClient
 
+from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.store.schema import init_database
+from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "webserver-secret-pw"
@@ -54,20 +62,26 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorHandle]:
     with running_emulator(EmulatorConfig(repository_id="HERATIO.WEB", password=PASSWORD)) as em:
         yield em
 
 
-@pytest.fixture
-def webserver(tmp_path: Path, emulator: EmulatorHandle) -> Iterator[tuple[str, int]]:
-    db_url = f"sqlite:///{tmp_path / 'site.db'}"
-    engine = make_engine(db_url)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("site")
+    engine = make_engine(f"sqlite:///{folder / 'site.db'}")
     init_database(engine)
     generate_sample_archive(engine, records=25, seed=8)
     engine.dispose()
-    home = tmp_path / "dagster_home"
+    return folder
+
+
+@pytest.fixture(scope="module")
+def webserver(site: Path, emulator: EmulatorHandle) -> Iterator[tuple[str, int]]:
+    db_url = f"sqlite:///{site / 'site.db'}"
+    home = site / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(
         "run_coordinator:\n"
@@ -79,7 +93,8 @@ def webserver(tmp_path: Path, emulator: EmulatorHandle) -> Iterator[tuple[str, i
     env.update(
         DAGSTER_HOME=str(home),
         HERATIO_DOI_DB_URL=db_url,
-        HERATIO_DOI_DATA_DIR=str(tmp_path / "data"),
+        HERATIO_DOI_DATA_DIR=str(site / "data"),
+        HERATIO_DOI_REPORTS_DIR=str(site / "data" / "reports"),
         DATACITE_URL=emulator.url,
         DATACITE_REPOSITORY_ID="HERATIO.WEB",
         DATACITE_PASSWORD=PASSWORD,
@@ -119,7 +134,124 @@ def webserver(tmp_path: Path, emulator: EmulatorHandle) -> Iterator[tuple[str, i
         proc.wait(timeout=30)
 
 
-def test_every_definition_is_served_and_a_mint_run_succeeds(
+LAUNCH_RUN = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on PythonError { message causes { message } }
+  }
+}
+"""
+
+RUNS = """
+query Runs($job: String!) {
+  runsOrError(filter: {pipelineName: $job}) { ... on Runs { results { runId status } } }
+}
+"""
+
+RUN_FAILURE = """
+query Failure($runId: ID!) {
+  logsForRun(runId: $runId) {
+    ... on EventConnection {
+      events {
+        __typename
+        ... on ExecutionStepFailureEvent { stepKey failureMetadata { description } }
+      }
+    }
+  }
+}
+"""
+
+CHECK = """
+query Check($asset: [String!]!, $check: String!) {
+  assetCheckExecutions(assetKey: {path: $asset}, checkName: $check, limit: 1) {
+    runId
+    evaluation {
+      success
+      severity
+      description
+      metadataEntries { label ... on PathMetadataEntry { path } }
+    }
+  }
+}
+"""
+
+MATERIALIZATION = """
+query Latest($asset: [String!]!) {
+  assetNodeOrError(assetKey: {path: $asset}) {
+    ... on AssetNode {
+      assetMaterializations(limit: 1) {
+        metadataEntries { label ... on MarkdownMetadataEntry { mdStr } }
+      }
+    }
+  }
+}
+"""
+
+
+def _graphql(server: tuple[str, int], query: str, **variables: Any) -> dict[str, Any]:
+    host, port = server
+    answer = requests.post(
+        f"http://{host}:{port}/graphql",
+        json={"query": query, "variables": variables},
+        timeout=120,
+    ).json()
+    assert "errors" not in answer, answer
+    return dict(answer["data"])
+
+
+def _launch(
+    server: tuple[str, int], job: str, run_config: dict[str, Any], **tags: str
+) -> dict[str, Any]:
+    params = {
+        "selector": {
+            "repositoryLocationName": "heratio_doi_pipelines",
+            "repositoryName": "__repository__",
+            "jobName": job,
+        },
+        "runConfigData": run_config,
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+    }
+    return dict(_graphql(server, LAUNCH_RUN, params=params)["launchRun"])
+
+
+def _run_ids(server: tuple[str, int], job: str) -> list[str]:
+    return [r["runId"] for r in _graphql(server, RUNS, job=job)["runsOrError"]["results"]]
+
+
+def _finished(server: tuple[str, int], run_id: str) -> str:
+    client = DagsterGraphQLClient(server[0], port_number=server[1])
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        status = client.get_run_status(run_id).value
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            return str(status)
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+def _batch(**config: Any) -> dict[str, Any]:
+    return {"ops": {"pending_records": {"config": config}}}
+
+
+def _queued(site: Path, record_ids: list[int]) -> int:
+    engine = make_engine(f"sqlite:///{site / 'site.db'}")
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(ahg_doi_queue)
+                    .where(ahg_doi_queue.c.information_object_id.in_(record_ids))
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_every_definition_is_served_and_a_partly_failing_batch_fails_its_check(
     webserver: tuple[str, int], emulator: EmulatorHandle
 ) -> None:
     host, port = webserver
@@ -155,6 +287,16 @@ def test_every_definition_is_served_and_a_mint_run_succeeds(
         time.sleep(1)
     assert status == "SUCCESS"
     assert emulator.stats()["dois_by_state"].get("findable", 0) >= 15
+    [check] = _graphql(webserver, CHECK, asset=["minted_dois"], check="no_failed_items")[
+        "assetCheckExecutions"
+    ]
+    assert check["runId"] == run_id
+    evaluation = check["evaluation"]
+    # the sample archive's catalogue drafts are refused: the run is green, the check is not
+    assert not evaluation["success"] and evaluation["severity"] == "ERROR"
+    assert "item(s) failed: record " in evaluation["description"]
+    [csv] = [e["path"] for e in evaluation["metadataEntries"] if e["label"] == "open_items_csv"]
+    assert Path(csv).name == "doi_queue_open_items.csv" and Path(csv).exists()
 
 
 LAUNCH = """
@@ -183,7 +325,7 @@ RUN_COUNT = "query { runsOrError { ... on Runs { count } } }"
 
 
 def test_a_typed_secret_is_refused_at_launch_and_never_stored(
-    webserver: tuple[str, int], tmp_path: Path
+    webserver: tuple[str, int], site: Path
 ) -> None:
     host, port = webserver
     url = f"http://{host}:{port}/graphql"
@@ -192,6 +334,7 @@ def test_a_typed_secret_is_refused_at_launch_and_never_stored(
     def graphql(query: str, variables: dict | None = None) -> dict:
         return requests.post(url, json={"query": query, "variables": variables}, timeout=60).json()
 
+    runs_before = graphql(RUN_COUNT)["data"]["runsOrError"]["count"]
     default_yaml = graphql(DEFAULT_CONFIG)["data"]["runConfigSchemaOrError"]["rootDefaultYaml"]
     # the launchpad's scaffold names the variables and holds no secret value
     assert "env: DATACITE_PASSWORD" in default_yaml and "env: SMTP_PASSWORD" in default_yaml
@@ -217,8 +360,66 @@ def test_a_typed_secret_is_refused_at_launch_and_never_stored(
         assert f"config:{secret} must be dict" in error["message"]
         assert variable in error["message"] and typed not in error["message"]
 
-    assert graphql(RUN_COUNT)["data"]["runsOrError"]["count"] == 0
-    stored = [p for p in (tmp_path / "dagster_home").rglob("*") if p.is_file()]
+    assert graphql(RUN_COUNT)["data"]["runsOrError"]["count"] == runs_before
+    stored = [p for p in (site / "dagster_home").rglob("*") if p.is_file()]
     assert stored  # the instance exists (its storage was written)
     for path in stored:
         assert typed.encode() not in path.read_bytes(), path
+
+
+def test_a_bogus_target_state_is_refused_before_a_run_exists(
+    webserver: tuple[str, int], site: Path
+) -> None:
+    before = _run_ids(webserver, "mint_job")
+    answer = _launch(webserver, "mint_job", _batch(record_ids=[2], target_state="bogus"))
+    assert answer["__typename"] == "RunConfigValidationInvalid"
+    assert any("TargetState" in e["message"] for e in answer["errors"])
+    assert _run_ids(webserver, "mint_job") == before
+
+
+def _step_failure(server: tuple[str, int], run_id: str) -> tuple[str, str]:
+    events = _graphql(server, RUN_FAILURE, runId=run_id)["logsForRun"]["events"]
+    [failure] = [e for e in events if e["__typename"] == "ExecutionStepFailureEvent"]
+    return failure["stepKey"], failure["failureMetadata"]["description"]
+
+
+def test_more_than_100_record_ids_are_refused_before_anything_is_queued(
+    webserver: tuple[str, int], site: Path
+) -> None:
+    ids = list(range(2, 103))
+    queued_before = _queued(site, ids)
+    answer = _launch(webserver, "mint_job", _batch(record_ids=ids))
+    assert answer["__typename"] == "LaunchRunSuccess"
+    run_id = answer["run"]["runId"]
+    assert _finished(webserver, run_id) == "FAILURE"
+    step, description = _step_failure(webserver, run_id)
+    assert step == "pending_records"
+    assert description.startswith("record_ids: at most 100 records per batch, got 101")
+    assert _queued(site, ids) == queued_before
+
+
+def test_a_run_of_unknown_record_ids_fails_and_names_them(
+    webserver: tuple[str, int], site: Path
+) -> None:
+    answer = _launch(webserver, "mint_job", _batch(record_ids=[999999, 999998]))
+    assert answer["__typename"] == "LaunchRunSuccess"
+    run_id = answer["run"]["runId"]
+    assert _finished(webserver, run_id) == "FAILURE"
+    step, description = _step_failure(webserver, run_id)
+    assert step == "pending_records"
+    assert "2 record id(s) are not descriptions in the catalogue: 999999, 999998" in description
+    assert "nothing was queued" in description
+    assert _queued(site, [999999, 999998]) == 0
+
+
+def test_the_monthly_chart_is_on_the_asset_page(webserver: tuple[str, int]) -> None:
+    month = utcnow().date().replace(day=1).isoformat()
+    answer = _launch(webserver, "report_job", {}, **{"dagster/partition": month})
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    assert _finished(webserver, answer["run"]["runId"]) == "SUCCESS"
+    node = _graphql(webserver, MATERIALIZATION, asset=["monthly_doi_report"])["assetNodeOrError"]
+    [latest] = node["assetMaterializations"]
+    [chart] = [e["mdStr"] for e in latest["metadataEntries"] if e["label"] == "chart"]
+    prefix = "![DOIs per month](data:image/png;base64,"
+    assert chart.startswith(prefix) and chart.endswith(")")
+    assert b64decode(chart[len(prefix) : -1]).startswith(b"\x89PNG\r\n")

@@ -214,7 +214,7 @@ def test_minted_dois_asset_reports_mail_in_its_metadata(
     assert result.success  # a dead mail server does not fail the step
     [materialization] = result.asset_materializations_for_node("minted_dois")
     metadata = {key: value.value for key, value in materialization.metadata.items()}
-    assert metadata["completed"] > 0
+    assert metadata["completed_items"] > 0
     assert _findable(archive)
     if mail_up:
         boxes = smtp.by_recipient()

@@ -10,8 +10,12 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.db import make_engine
+from heratio_doi_pipelines.definitions import defs
 from heratio_doi_pipelines.defs.datacite.sensors import run_failure_email_sensor
 from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
+from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
+from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_settings
 
 from .conftest import SMTP_PASSWORD, SMTP_USER, MailServer
@@ -109,6 +113,38 @@ def test_a_failed_run_is_mailed_to_every_ops_address(
     for text in [m.raw.decode("utf-8", "replace") for m in smtp_with_auth.mails] + [ours]:
         for secret in (SMTP_PASSWORD, encoded, DATACITE_PASSWORD):
             assert secret not in text
+
+
+def test_a_mint_run_of_unknown_records_fails_and_is_mailed(
+    tmp_path: Path, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'site.db'}"
+    site = make_engine(db_url)
+    init_database(site)
+    generate_sample_archive(site, records=5, seed=3)
+    site.dispose()
+    _use_mail_server(monkeypatch, smtp)
+    monkeypatch.setenv("DOI_FAILURE_NOTIFY", OPS[0])
+    monkeypatch.setenv("HERATIO_DOI_DB_URL", db_url)
+    resources: dict[str, object] = {
+        "heratio_db": HeratioDatabase(doi_db_url=db_url),
+        "datacite": DataCite(),
+    }
+    mint_job = defs().resolve_job_def("mint_job")
+    batch = {"ops": {"pending_records": {"config": {"record_ids": [424242]}}}}
+    with dg.instance_for_test() as instance:
+        cursor, _ = _tick(instance, resources, None)
+        failed = mint_job.execute_in_process(
+            instance=instance, run_config=batch, raise_on_error=False
+        )
+        assert not failed.success
+        _, reactions = _tick(instance, resources, cursor)
+    assert [r.dagster_run.run_id for r in reactions] == [failed.run_id]
+    [mail] = smtp.mails
+    assert mail.message["Subject"] == f"[Heratio DOI] run failed: mint_job ({failed.run_id[:8]})"
+    assert (
+        "pending_records: 1 record id(s) are not descriptions in the catalogue: 424242" in mail.body
+    )
 
 
 def test_a_broken_mail_server_does_not_break_the_sensor(
