@@ -103,7 +103,7 @@ def phase_preflight(db: str, out: str) -> dict[str, Any]:
 
 def phase_enqueue(db: str) -> dict[str, Any]:
     from heratio_doi_pipelines.db import make_engine
-    from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+    from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
 
     engine = make_engine(db)
     start = time.perf_counter()

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.cli import main
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
-from heratio_doi_pipelines.queue.enqueue import enqueue, enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
+from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log
 
