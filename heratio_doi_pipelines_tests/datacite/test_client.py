@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 
@@ -100,6 +101,22 @@ def test_server_errors_timeouts_and_drops_are_transient(
     emulator.set_faults(script=[Fault("slow", delay_seconds=3)])
     with pytest.raises(TransientError, match="did not answer in time"):
         client.get_doi("10.5072/any")
+
+
+def test_an_unreachable_host_is_named_with_how_to_point_elsewhere() -> None:
+    with socket.socket() as sock:  # a loopback port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    unreachable = DataCiteClient(url, "REPO.CLIENT", PASSWORD, read_timeout_s=2.0)
+    try:
+        with pytest.raises(TransientError) as caught:
+            unreachable.get_doi("10.5072/any")
+    finally:
+        unreachable.close()
+    message = str(caught.value)
+    assert f"connection to DataCite at {url} failed" in message
+    assert "DATACITE_URL" in message and "scripts/ui.sh" in message
+    assert PASSWORD not in message
 
 
 def test_429_honours_retry_after_then_succeeds(
