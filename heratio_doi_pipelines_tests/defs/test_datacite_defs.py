@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.catalogue import atom_tables, constants
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.definitions import defs
 from heratio_doi_pipelines.defs.datacite.sensors import pending_queue_sensor
@@ -93,33 +94,32 @@ def test_mint_job_mints_the_launchpad_batch(site: sa.Engine, emulator: EmulatorH
 def test_a_batch_where_every_item_fails_fails_its_step_with_the_count_and_reasons(
     site: sa.Engine, emulator: EmulatorHandle
 ) -> None:
+    status = atom_tables.status
+    with site.connect() as conn:  # catalogue drafts: refused before anything is sent
+        drafts = sorted(
+            conn.execute(
+                sa.select(status.c.object_id).where(
+                    status.c.type_id == constants.STATUS_TYPE_PUBLICATION,
+                    status.c.status_id == constants.PUBLICATION_STATUS_DRAFT,
+                    status.c.object_id != constants.ROOT_INFORMATION_OBJECT_ID,
+                )
+            ).scalars()
+        )
+    assert drafts
     job = defs().resolve_job_def("mint_job")
     with dg.instance_for_test() as instance:
-        first = job.execute_in_process(
+        result = job.execute_in_process(
             instance=instance,
-            run_config={"ops": {"pending_records": {"config": {"all_without_doi": True}}}},
-        )
-        assert first.success
-        with site.connect() as conn:
-            refused = sorted(
-                conn.execute(
-                    sa.select(ahg_doi_queue.c.information_object_id).where(
-                        ahg_doi_queue.c.status == "failed"
-                    )
-                ).scalars()
-            )
-        assert refused  # the sample's catalogue drafts
-        again = job.execute_in_process(  # named records are queued again, and fail again
-            instance=instance,
-            run_config={"ops": {"pending_records": {"config": {"record_ids": refused}}}},
+            run_config={"ops": {"pending_records": {"config": {"record_ids": drafts}}}},
             raise_on_error=False,
         )
-    assert not again.success
-    failure = again.failure_data_for_node("minted_dois")
+    assert not result.success
+    failure = result.failure_data_for_node("minted_dois")
     assert failure is not None and failure.user_failure_data is not None
     description = failure.user_failure_data.description or ""
-    assert description.startswith(f"{len(refused)} item(s) failed and none succeeded: record ")
-    assert "doi_queue_open_items.csv" in description
+    assert description.startswith(f"{len(drafts)} item(s) failed and none succeeded: record ")
+    assert "invalid metadata" in description and "doi_queue_open_items.csv" in description
+    assert emulator.state.dois == {}
 
 
 def test_a_failing_run_keeps_secrets_out_of_logs_metadata_and_errors(
