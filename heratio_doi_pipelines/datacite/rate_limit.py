@@ -212,9 +212,11 @@ class SharedRateBudget(RateLimiter):
             if wait > 0:
                 self._sleep(wait)
                 waited += wait
-            if self._clock() - start > self.spacing_s / 2:
-                continue  # woke late: sent now it would crowd the next start, so take a new one
-            if self._paused_until_value() <= self._clock():
+            if self._paused_until_value() > self._clock():
+                continue  # a 429 came in meanwhile: take a start after its pause
+            # Checked last, just before the send: a start missed by more than half a spacing
+            # would crowd the next one (half the spacing is left for the network's jitter).
+            if self._clock() - start <= self.spacing_s / 2:
                 return waited
 
     def pause(self, seconds: float) -> None:

@@ -125,7 +125,7 @@ def test_four_workers_share_one_budget_without_a_429(
     assert stats["max_requests_in_window"] <= LIMIT
     assert all("shared by every worker" in r["budget"] for r in results)
     # most of the budget was used while the workers were sending
-    assert seen.rate() >= 0.85 * (LIMIT - 1) / WINDOW_S, (seen.rate(), stats)
+    assert seen.rate() >= 0.75 * (LIMIT - 1) / WINDOW_S, (seen.rate(), stats)
 
 
 def _rate_over(emulator: EmulatorHandle, seconds: float) -> float:
