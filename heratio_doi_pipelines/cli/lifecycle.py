@@ -12,6 +12,7 @@ from heratio_doi_pipelines.db import cached_engine, catalogue_db_url, doi_db_url
 from heratio_doi_pipelines.queue.actions import ACTIONS, MINT, TARGET_STATES
 from heratio_doi_pipelines.queue.batch_mint import BATCH_MINT_CAP, enqueue_mint_batch
 from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.transitions import DEFAULT_LEASE
 from heratio_doi_pipelines.store.schema import require_tables
 
 
@@ -77,9 +78,9 @@ def enqueue_command(
 @click.option(
     "--lease-seconds",
     type=int,
-    default=600,
+    default=int(DEFAULT_LEASE.total_seconds()),
     show_default=True,
-    help="How long claimed items stay this worker's if it dies.",
+    help="How long a dead worker's items stay claimed (a heartbeat renews live ones).",
 )
 @click.option(
     "--bulk",

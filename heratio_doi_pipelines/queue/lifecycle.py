@@ -9,6 +9,11 @@ The rules that make minting exactly-once:
 * the local state changes only after DataCite's response shows the DOI in the state that
   was asked for (DataCite silently ignores invalid ``event`` transitions);
 * each change and its ``ahg_doi_log`` row commit in one transaction with the queue item.
+
+Every item ends with an outcome: whatever is raised while its record is read, its payload
+built, DataCite called or the result recorded becomes the item's outcome (transient errors
+retry, anything else fails it with the exception named, secrets masked); the batch goes on.
+The queue row itself changes only through :mod:`heratio_doi_pipelines.queue.transitions`.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from heratio_doi_pipelines.metadata import (
 )
 from heratio_doi_pipelines.metadata.mapping import MAPPING_VERSION
 from heratio_doi_pipelines.metadata.tombstone import TombstonePatternError, tombstone_url
+from heratio_doi_pipelines.notify.redact import Redactor
+from heratio_doi_pipelines.queue import transitions
 from heratio_doi_pipelines.queue.actions import (
     DEACTIVATE,
     DEFAULT_TARGET_STATE,
@@ -46,12 +53,11 @@ from heratio_doi_pipelines.queue.actions import (
     UPDATE,
     VERIFY,
 )
-from heratio_doi_pipelines.queue.backoff import next_attempt_at
-from heratio_doi_pipelines.queue.claim import ClaimedItem
 from heratio_doi_pipelines.queue.outdated import MAPPING_VERSION_KEY
 from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
 from heratio_doi_pipelines.queue.reservations import DoiTakenError, reservation_for_mint
 from heratio_doi_pipelines.queue.stored_check import STORED_DIFFERS, stored_drift
+from heratio_doi_pipelines.queue.transitions import ClaimedItem
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.dois import (
     DoiRow,
@@ -60,7 +66,6 @@ from heratio_doi_pipelines.store.dois import (
     update_doi,
     write_log,
 )
-from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 EVENT_FOR_STATE: dict[str, str | None] = {
     "findable": "publish",
@@ -96,6 +101,35 @@ class PermanentFailure(Exception):
     """The item cannot succeed as things stand (bad metadata, no DOI to update, ...)."""
 
 
+def failure_reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
+    """An unexpected exception as a reason an operator can act on: its type and message,
+    secrets masked; a database error without its SQL and parameters."""
+    if isinstance(exc, sa.exc.StatementError) and exc.orig is not None:
+        exc = exc.orig
+    message = str(exc).strip()
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return redact(text)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt later: DataCite's transient errors, lost database connections."""
+    if isinstance(exc, DataCiteError):
+        return exc.transient
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa.exc.DisconnectionError | TimeoutError | ConnectionError)
+
+
+def redactor_for(settings: DoiSettings, *engines: sa.Engine) -> Redactor:
+    """Masks the DataCite secrets and the database passwords in texts that get stored."""
+    return Redactor(
+        settings.password,
+        settings.api_token,
+        settings.smtp_password,
+        *(engine.url.password or "" for engine in engines),
+    )
+
+
 class ItemRunner:
     """Runs one claimed item against DataCite and records the outcome."""
 
@@ -105,24 +139,31 @@ class ItemRunner:
         client: DataCiteClient,
         settings: DoiSettings,
         now: Callable[[], datetime],
+        redact: Callable[[str], str] | None = None,
     ):
         self.engine = engine
         self.client = client
         self.settings = settings
         self.now = now
+        self.redact = redact or redactor_for(settings, engine)
 
     # --- entry point ------------------------------------------------------------------------
 
     def run(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
+        """Run the item; every exception but a 401 (which stops the batch) is its outcome."""
         outcome = self._run(item, record)
         if record is None:
             return outcome
         return replace(outcome, title=record.title, url=self._public_url(record))
 
     def _public_url(self, record: CatalogueRecord) -> str | None:
-        """The record's public page as the metadata builder makes it (None without a slug)."""
-        context = context_from_settings(self.settings, year=self.now().year)
-        return landing_url(record.slug, context, [])
+        """The record's public page as the metadata builder makes it (None without a slug,
+        or when the settings cannot make one: the outcome is recorded already)."""
+        try:
+            context = context_from_settings(self.settings, year=self.now().year)
+            return landing_url(record.slug, context, [])
+        except Exception:  # noqa: BLE001 - only the notification's link is missing
+            return None
 
     def _run(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         handlers = {
@@ -143,12 +184,19 @@ class ItemRunner:
             return handler(item, record)
         except AuthenticationError:
             raise
-        except PermanentFailure as exc:
-            return self._fail(item, str(exc))
-        except DataCiteError as exc:
-            if exc.transient:
-                return self._retry_or_fail(item, str(exc))
-            return self._fail(item, str(exc))
+        except (PermanentFailure, DataCiteError) as exc:
+            return self.record_error(item, str(exc), transient=is_transient(exc))
+        except Exception as exc:  # noqa: BLE001 - whatever happens becomes the item's outcome
+            return self.record_error(
+                item,
+                f"{item.action} failed: {failure_reason(exc, self.redact)}",
+                transient=is_transient(exc),
+            )
+
+    def record_error(self, item: ClaimedItem, reason: str, *, transient: bool) -> Outcome:
+        """A transient error retries (failed at the last attempt); any other fails the item."""
+        reason = self.redact(reason)
+        return self._record_failure(item, reason, final=not transient or item.last_attempt)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -427,7 +475,7 @@ class ItemRunner:
                 details=log_details,
                 now=now,
             )
-            self._finish_item(conn, item, "completed", None, now)
+            transitions.complete(conn, item, now)
         return Outcome(
             item.id,
             item.information_object_id,
@@ -439,12 +487,6 @@ class ItemRunner:
             warnings=list(payload.warnings) if payload else [],
             stored_differs=list((drift or {}).get(STORED_DIFFERS, {}).get("fields", [])),
         )
-
-    def _fail(self, item: ClaimedItem, reason: str) -> Outcome:
-        return self._record_failure(item, reason, final=True)
-
-    def _retry_or_fail(self, item: ClaimedItem, reason: str) -> Outcome:
-        return self._record_failure(item, reason, final=item.attempts >= item.max_attempts)
 
     def _record_failure(self, item: ClaimedItem, reason: str, *, final: bool) -> Outcome:
         now = self.now()
@@ -470,19 +512,9 @@ class ItemRunner:
                 now=now,
             )
             if final:
-                self._finish_item(conn, item, "failed", reason, now)
+                transitions.fail(conn, item, reason, now)
             else:
-                conn.execute(
-                    ahg_doi_queue.update()
-                    .where(ahg_doi_queue.c.id == item.id)
-                    .values(
-                        status="pending",
-                        last_error=reason,
-                        scheduled_at=next_attempt_at(now, item.attempts),
-                        claimed_by=None,
-                        lease_expires_at=None,
-                    )
-                )
+                transitions.retry(conn, item, reason, now)
         return Outcome(
             item.id,
             item.information_object_id,
@@ -493,49 +525,10 @@ class ItemRunner:
             message=reason,
         )
 
-    @staticmethod
-    def _finish_item(
-        conn: sa.Connection, item: ClaimedItem, status: str, error: str | None, now: datetime
-    ) -> None:
-        conn.execute(
-            ahg_doi_queue.update()
-            .where(ahg_doi_queue.c.id == item.id)
-            .values(
-                status=status,
-                last_error=error,
-                completed_at=now,
-                claimed_by=None,
-                lease_expires_at=None,
-            )
-        )
-
 
 def hold_after_auth_failure(
     engine: sa.Engine, item: ClaimedItem, reason: str, now: datetime
 ) -> Outcome:
-    """A 401 is nobody's item's fault: keep the item pending, attempt not spent, reason shown."""
-    with engine.begin() as conn:
-        conn.execute(
-            ahg_doi_queue.update()
-            .where(ahg_doi_queue.c.id == item.id)
-            .values(
-                status="pending",
-                attempts=ahg_doi_queue.c.attempts - 1,
-                last_error=reason,
-                scheduled_at=next_attempt_at(now, 1),
-                claimed_by=None,
-                lease_expires_at=None,
-                started_at=None,
-            )
-        )
-        write_log(
-            conn,
-            doi_id=None,
-            information_object_id=item.information_object_id,
-            action=item.action,
-            status_before=None,
-            status_after=None,
-            details={"queue_item": item.id, "error": reason, "outcome": "batch stopped"},
-            now=now,
-        )
+    """A 401 stops the batch: the item waits, attempt not spent, with the reason shown."""
+    transitions.hold_after_auth_failure(engine, item, reason, now)
     return Outcome(item.id, item.information_object_id, item.action, RELEASED, message=reason)

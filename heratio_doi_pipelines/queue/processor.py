@@ -3,7 +3,11 @@
 One call claims chunks of due items, reads their catalogue records in one batch, and runs
 the items on a small thread pool (DataCite answers slowly; the shared rate limiter keeps the
 worker under its limit). An authentication failure stops the batch: items not yet sent go
-back to the queue untouched.
+back to the queue untouched. A heartbeat renews the leases of the items in flight, so a live
+worker keeps its items however slow DataCite is, and a dead one's are due again a lease later.
+
+Every claimed item gets an outcome, whatever goes wrong: a chunk of records the catalogue
+cannot read is read again record by record, and only the unreadable records fail.
 """
 
 from __future__ import annotations
@@ -31,12 +35,26 @@ from heratio_doi_pipelines.datacite_access import (
     DataCiteAccess,
     verb_for,
 )
-from heratio_doi_pipelines.queue.claim import ClaimedItem, claim_batch, count_due, release
+from heratio_doi_pipelines.notify.redact import Redactor
 from heratio_doi_pipelines.queue.lifecycle import (
     RELEASED,
+    RETRY,
     ItemRunner,
     Outcome,
+    failure_reason,
     hold_after_auth_failure,
+    is_transient,
+)
+from heratio_doi_pipelines.queue.transitions import (
+    DEFAULT_LEASE,
+    HERATIO_STALE_AFTER,
+    ClaimedItem,
+    LeaseHeartbeat,
+    claim_batch,
+    count_due,
+    end_abandoned,
+    reclaim_heratio_in_progress,
+    release,
 )
 from heratio_doi_pipelines.settings import DoiSettings, refusal
 from heratio_doi_pipelines.store.schema import require_tables
@@ -141,7 +159,8 @@ def process_queue(
     actions: list[str] | None = None,
     concurrency: int = 16,
     chunk_size: int = 0,
-    lease: timedelta = timedelta(minutes=10),
+    lease: timedelta = DEFAULT_LEASE,
+    heratio_stale_after: timedelta = HERATIO_STALE_AFTER,
     worker_id: str | None = None,
     listener: OutcomeListener | None = None,
     now: Callable[[], datetime] = utcnow,
@@ -169,10 +188,24 @@ def process_queue(
     pool = access.clients
     reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
     stop = threading.Event()
+    unreadable: dict[int, BaseException] = {}
+    # Grows with the secrets of every repository's settings the batch resolves.
+    redact = Redactor(doi_engine.url.password or "", catalogue_engine.url.password or "")
 
-    def run(item: ClaimedItem, records: dict[int, CatalogueRecord]) -> Outcome | None:
-        if stop.is_set():
-            return None
+    def read(ids: list[int]) -> dict[int, CatalogueRecord]:
+        """The chunk's records; if the chunk cannot be read, each record on its own."""
+        try:
+            return {r.id: r for r in reader.read_records(ids)}
+        except Exception:  # noqa: BLE001 - isolated below, record by record
+            records: dict[int, CatalogueRecord] = {}
+            for record_id in ids:
+                try:
+                    records.update((r.id, r) for r in reader.read_records([record_id]))
+                except Exception as exc:  # noqa: BLE001 - becomes that item's outcome
+                    unreadable[record_id] = exc
+            return records
+
+    def outcome_of(item: ClaimedItem, records: dict[int, CatalogueRecord]) -> Outcome | None:
         record = records.get(item.information_object_id)
         settings = resolver.for_repository(record.repository_id if record else None)
         refused = refusal(settings, verb)
@@ -180,7 +213,15 @@ def process_queue(
             stop.set()
             report.refused = refused
             return None
-        runner = ItemRunner(doi_engine, pool.client_for(settings), settings, now)
+        redact.add(settings.password, settings.api_token, settings.smtp_password)
+        runner = ItemRunner(doi_engine, pool.client_for(settings), settings, now, redact=redact)
+        read_error = unreadable.get(item.information_object_id)
+        if read_error is not None:
+            reason = (
+                f"record {item.information_object_id} cannot be read from the catalogue: "
+                f"{failure_reason(read_error, redact)}"
+            )
+            return runner.record_error(item, reason, transient=is_transient(read_error))
         try:
             outcome = runner.run(item, record)
         except AuthenticationError as exc:
@@ -189,12 +230,36 @@ def process_queue(
             return hold_after_auth_failure(doi_engine, item, str(exc), now())
         if listener is not None:
             listener.record(outcome, settings)
-        if progress is not None:
+        return outcome
+
+    def run(item: ClaimedItem, records: dict[int, CatalogueRecord]) -> Outcome | None:
+        try:
+            if stop.is_set():
+                return None
+            outcome = outcome_of(item, records)
+        except Exception as exc:  # noqa: BLE001 - the outcome could not even be recorded
+            # Nothing was written: the item stays claimed until its lease lapses (the
+            # heartbeat lets go of it), then it is due again; max_attempts bounds this.
+            outcome = Outcome(
+                item.id,
+                item.information_object_id,
+                item.action,
+                RETRY,
+                message="the outcome could not be recorded, due again after the lease: "
+                + failure_reason(exc, redact),
+            )
+        finally:
+            heartbeat.untrack(item.id)
+        if outcome is not None and progress is not None:
             progress(outcome)
         return outcome
 
+    settle_at = now()
+    end_abandoned(doi_engine, settle_at)
+    reclaim_heratio_in_progress(doi_engine, settle_at, stale_after=heratio_stale_after)
+    heartbeat = LeaseHeartbeat(doi_engine, report.worker_id, lease, now)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as executor:
+        with heartbeat, ThreadPoolExecutor(max_workers=max(1, concurrency)) as executor:
             in_flight: dict[Future[Outcome | None], ClaimedItem] = {}
             claimed = 0
             exhausted = False
@@ -212,10 +277,10 @@ def process_queue(
                         actions=actions,
                         now=now(),
                     )
+                    heartbeat.track([i.id for i in items])
                     exhausted = not items
                     claimed += len(items)
-                    ids = [i.information_object_id for i in items]
-                    records = {r.id: r for r in reader.read_records(ids)} if items else {}
+                    records = read([i.information_object_id for i in items]) if items else {}
                     for item in items:
                         in_flight[executor.submit(run, item, records)] = item
                     if items:

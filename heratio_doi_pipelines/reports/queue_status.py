@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.queue.actions import IN_FLIGHT, action_of
+from heratio_doi_pipelines.queue.transitions import HERATIO_STALE_AFTER
 from heratio_doi_pipelines.store.tables import QUEUE_STATES, ahg_doi_queue
 
 q = ahg_doi_queue
@@ -32,7 +33,7 @@ OPEN_ITEM_COLUMNS = [
     "lease_expires_at",
     "last_error",
 ]
-DEFAULT_STALE_AFTER = timedelta(hours=1)
+DEFAULT_STALE_AFTER = HERATIO_STALE_AFTER  # after this, the processor reclaims them too
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from heratio_doi_pipelines.db import (
     unsupported_server_reason,
 )
 from heratio_doi_pipelines.errors import HeratioDoiError
-from heratio_doi_pipelines.queue.claim import claim_batch
 from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.transitions import claim_batch
 from heratio_doi_pipelines.store.errors import ForeignTableError, require_pipeline_table
 from heratio_doi_pipelines.store.schema import init_database
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,9 +11,22 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.queue.backoff import next_attempt_at
-from heratio_doi_pipelines.queue.claim import claim_batch, count_due, due_by_action, release
 from heratio_doi_pipelines.queue.enqueue import enqueue, open_items
-from heratio_doi_pipelines.store.tables import ahg_doi_queue
+from heratio_doi_pipelines.queue.transitions import (
+    DEFAULT_LEASE,
+    LeaseHeartbeat,
+    claim_batch,
+    count_due,
+    due_by_action,
+    end_abandoned,
+    reclaim_heratio_in_progress,
+    release,
+    renew_leases,
+    resend,
+    retry,
+)
+from heratio_doi_pipelines.store.dois import write_log
+from heratio_doi_pipelines.store.tables import ahg_doi_log, ahg_doi_queue
 
 
 def _rows(engine: sa.Engine) -> list[sa.Row]:
@@ -161,3 +175,120 @@ def test_higher_priority_items_are_claimed_first(engine: sa.Engine) -> None:
     while items := claim_batch(engine, "w", 1):
         order.extend(i.information_object_id for i in items)
     assert order == [3, 1, 2, 4]
+
+
+def test_a_lapsed_item_on_its_last_attempt_ends_failed_instead_of_being_claimed(
+    engine: sa.Engine,
+) -> None:
+    enqueue(engine, "mint", [1], max_attempts=3)
+    start = utcnow()
+    lease = timedelta(seconds=30)
+    for n in range(3):  # three workers die in turn while holding it
+        at = start + n * timedelta(minutes=1)
+        assert [i.attempts for i in claim_batch(engine, f"dead-{n}", 5, lease=lease, now=at)] == [
+            n + 1
+        ]
+    later = start + timedelta(minutes=5)
+    assert claim_batch(engine, "live", 5, now=later) == []
+    assert end_abandoned(engine, later) == [_rows(engine)[0].id]
+    row = _rows(engine)[0]
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert row.last_error == "worker stopped while processing, 3 times"
+    assert row.claimed_by is None and row.lease_expires_at is None
+    with engine.connect() as conn:
+        logs = conn.execute(sa.select(ahg_doi_log.c.action, ahg_doi_log.c.details)).all()
+    assert [(a, d["outcome"], d["error"]) for a, d in logs] == [
+        ("mint", "failed", "worker stopped while processing, 3 times")
+    ]
+    assert end_abandoned(engine, later) == []  # once only
+
+
+def test_abandoned_count_leaves_out_attempts_that_had_an_outcome(engine: sa.Engine) -> None:
+    enqueue(engine, "mint", [1], max_attempts=2)
+    start = utcnow()
+    item = claim_batch(engine, "w", 1, now=start)[0]
+    with engine.begin() as conn:  # the first attempt ended in a transient error
+        retry(conn, item, "DataCite answered 503", start)
+        write_log(
+            conn,
+            doi_id=None,
+            information_object_id=1,
+            action="mint",
+            status_before=None,
+            status_after=None,
+            details={"queue_item": item.id, "attempt": 1, "outcome": "retry"},
+            now=start,
+        )
+    later = next_attempt_at(start, 1)
+    claim_batch(engine, "dies", 1, lease=timedelta(seconds=5), now=later)
+    end_abandoned(engine, later + timedelta(minutes=1))
+    assert _rows(engine)[0].last_error == "worker stopped while processing, 1 times"
+
+
+def test_the_heartbeat_keeps_a_live_workers_items_and_a_dead_ones_lapse(
+    engine: sa.Engine,
+) -> None:
+    enqueue(engine, "mint", [1, 2])
+    lease = timedelta(seconds=1)
+    live = claim_batch(engine, "live", 1, lease=lease)
+    dead = claim_batch(engine, "dead", 1, lease=lease)
+    with LeaseHeartbeat(engine, "live", lease) as heartbeat:
+        heartbeat.track([i.id for i in live])
+        time.sleep(2.5)  # more than two lease periods
+        taken = claim_batch(engine, "other", 5, lease=timedelta(minutes=1))
+    assert [i.id for i in taken] == [dead[0].id]
+    assert heartbeat.failures == 0
+    assert {r.id: r.claimed_by for r in _rows(engine)} == {live[0].id: "live", dead[0].id: "other"}
+
+
+def test_renew_leases_touches_only_the_workers_own_items(engine: sa.Engine) -> None:
+    enqueue(engine, "mint", [1, 2])
+    now = utcnow()
+    mine = claim_batch(engine, "me", 1, now=now)
+    theirs = claim_batch(engine, "them", 1, now=now)
+    later = now + timedelta(seconds=40)
+    assert renew_leases(engine, "me", [mine[0].id, theirs[0].id], now=later) == 1
+    leases = {r.id: r.lease_expires_at for r in _rows(engine)}
+    assert leases[mine[0].id] == later + DEFAULT_LEASE
+    assert leases[theirs[0].id] == now + DEFAULT_LEASE
+
+
+def test_heratio_in_progress_rows_are_reclaimed_after_the_stale_age(engine: sa.Engine) -> None:
+    now = utcnow()
+    with engine.begin() as conn:
+        for record_id, started in ((9, now - timedelta(hours=2)), (10, now - timedelta(minutes=5))):
+            conn.execute(
+                ahg_doi_queue.insert().values(
+                    information_object_id=record_id,
+                    action="mint",
+                    status="in_progress",
+                    attempts=1,
+                    started_at=started,
+                )
+            )
+    reclaimed = reclaim_heratio_in_progress(engine, now)
+    assert len(reclaimed) == 1
+    rows = {r.information_object_id: r for r in _rows(engine)}
+    assert rows[9].status == "pending" and rows[10].status == "in_progress"
+    assert [i.information_object_id for i in claim_batch(engine, "w", 5, now=now)] == [9]
+    with engine.connect() as conn:
+        details = conn.execute(sa.select(ahg_doi_log.c.details)).scalars().all()
+    assert len(details) == 1 and details[0]["outcome"] == "reclaimed"
+    assert "Heratio's processor" in details[0]["note"] and "1 hour" in details[0]["note"]
+    assert reclaim_heratio_in_progress(engine, now, stale_after=timedelta(minutes=1)) == [
+        rows[10].id
+    ]
+
+
+def test_retry_and_resend_schedule_the_linear_back_off(engine: sa.Engine) -> None:
+    enqueue(engine, "mint", [1, 2])
+    now = utcnow()
+    first, second = claim_batch(engine, "w", 2, now=now)
+    with engine.begin() as conn:
+        retry(conn, first, "503", now)
+        resend(conn, second, "DataCite holds it as draft", now)
+    rows = _rows(engine)
+    assert [(r.status, r.attempts, r.scheduled_at) for r in rows] == [
+        ("pending", 1, now + timedelta(minutes=5)),
+        ("pending", 0, now + timedelta(minutes=5)),
+    ]

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -30,6 +30,7 @@ from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archiv
 from heratio_doi_pipelines.metadata import MetadataContext, build_payload
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
+from heratio_doi_pipelines.queue.transitions import claim_batch
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log, ahg_doi_queue
 
@@ -63,6 +64,16 @@ def _worker_env(emulator: EmulatorHandle) -> dict[str, str]:
         DATACITE_RATE_LIMIT_WINDOW_S=str(RATE_LIMIT["rate_limit_window_s"]),
     )
     return env
+
+
+def _overrides(emulator: EmulatorHandle) -> dict[str, object]:
+    return {
+        "datacite_url": emulator.url,
+        "repository_id": REPOSITORY_ID,
+        "password": PASSWORD,
+        "base_url": "https://archive.example.org",
+        **RATE_LIMIT,
+    }
 
 
 def _mintable_records(engine: sa.Engine, count: int) -> list[int]:
@@ -127,13 +138,7 @@ def test_sigkill_at_random_points_never_loses_or_duplicates_a_doi(
     generate_sample_archive(engine, records=MAX_TRIALS * PER_TRIAL * 2, seed=5)
     ids = _mintable_records(engine, MAX_TRIALS * PER_TRIAL)
     env = _worker_env(emulator)
-    overrides = {
-        "datacite_url": emulator.url,
-        "repository_id": REPOSITORY_ID,
-        "password": PASSWORD,
-        "base_url": "https://archive.example.org",
-        **RATE_LIMIT,
-    }
+    overrides = _overrides(emulator)
     rng = random.Random(20261126)
     killed_mid_batch = 0
     trials = 0
@@ -209,4 +214,94 @@ def test_four_workers_process_each_item_exactly_once(
     assert claimed_by == len(ids)
     puts = emulator.stats()["requests"]["PUT"]
     assert sum(puts.values()) == len(ids)
+    engine.dispose()
+
+
+def _item(engine: sa.Engine, record_id: int) -> sa.Row:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(ahg_doi_queue).where(ahg_doi_queue.c.information_object_id == record_id)
+        ).one()
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        time.sleep(0.05)
+
+
+def _go(proc: subprocess.Popen) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_an_item_that_kills_its_worker_every_time_ends_failed_at_max_attempts(
+    db_url: str, emulator: EmulatorHandle
+) -> None:
+    engine = make_engine(db_url)
+    init_database(engine)
+    generate_sample_archive(engine, records=20, seed=5)
+    [record_id] = _mintable_records(engine, 1)
+    enqueue(engine, "mint", [record_id], max_attempts=3)
+    emulator.set_latency(5000)  # the item is always in flight when its worker dies
+    env = _worker_env(emulator)
+    for attempt in range(1, 4):
+        worker = _start_worker(db_url, env, 1, 1.0)
+        _go(worker)
+        _wait_for(lambda n=attempt: _item(engine, record_id).attempts == n)
+        _kill(worker)
+        _wait_for(lambda: _item(engine, record_id).lease_expires_at < utcnow())
+    emulator.set_latency(0)
+    report = process_queue(engine, engine, overrides=_overrides(emulator), limit=10)
+    assert report.outcomes == []  # not claimed a fourth time
+    row = _item(engine, record_id)
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert row.last_error == "worker stopped while processing, 3 times"
+    assert all(rec.created_count == 1 for rec in emulator.state.dois.values())
+    engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_killed_workers_items_are_taken_over_after_its_lease_and_not_before(
+    db_url: str, emulator: EmulatorHandle
+) -> None:
+    """A live worker keeps its items past the lease (heartbeat); once it is SIGKILLed, its
+    items are due within one lease and another worker finishes them."""
+    lease_s = 2.0
+    engine = make_engine(db_url)
+    init_database(engine)
+    generate_sample_archive(engine, records=20, seed=5)
+    ids = _mintable_records(engine, 4)
+    enqueue(engine, "mint", ids)
+    emulator.set_latency(3000)  # longer than the lease: only the heartbeat keeps the items
+    worker = _start_worker(db_url, _worker_env(emulator), 4, lease_s)
+    _go(worker)
+
+    def claimed_by_worker() -> list[sa.Row]:
+        return [row for row in (_item(engine, i) for i in ids) if row.status == "processing"]
+
+    _wait_for(lambda: len(claimed_by_worker()) == 4)
+    time.sleep(lease_s * 1.25)  # past the first lease: still held by the live worker
+    assert claim_batch(engine, "intruder", 10) == []
+    _kill(worker)
+    killed_at = utcnow()
+    held = claimed_by_worker()
+    assert held, "the worker finished before it was killed"
+    assert all(r.lease_expires_at <= killed_at + timedelta(seconds=lease_s + 1) for r in held)
+    emulator.set_latency(0)
+    time.sleep(2 * lease_s)  # two lease periods after the kill
+    report = process_queue(engine, engine, overrides=_overrides(emulator), limit=10)
+    assert sorted(o.record_id for o in report.outcomes) == sorted(
+        r.information_object_id for r in held
+    )
+    assert {o.status for o in report.outcomes} == {"completed"}
+    _assert_exactly_once(engine, emulator, ids)
     engine.dispose()

@@ -15,7 +15,7 @@ from heratio_doi_pipelines.notify import RunFailure, notification_settings, send
 from heratio_doi_pipelines.notify.run_failure import clip
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
 from heratio_doi_pipelines.queue.auto_mint import queue_catalogue_changes
-from heratio_doi_pipelines.queue.claim import due_by_action
+from heratio_doi_pipelines.queue.transitions import due_by_action
 from heratio_doi_pipelines.store.errors import TablesMissingError
 
 JOB_FOR_ACTION = {
