@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from heratio_doi_pipelines.datacite.emulator import EmulatorHandle
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.datacite.client import DataCiteClient
+from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.metadata import MetadataContext, build_payload
 from heratio_doi_pipelines.queue import lifecycle
 from heratio_doi_pipelines.queue.enqueue import enqueue
