@@ -10,13 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from heratio_doi_pipelines.queue.claim import due_by_action
 
 from heratio_doi_pipelines.catalogue import atom_tables
 from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.auto_mint import latest_change, queue_catalogue_changes
 from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.transitions import due_by_action
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_settings
 from heratio_doi_pipelines_tests.support.postgres import PostgresServer
