@@ -8,7 +8,12 @@ The rules that make minting exactly-once:
   updates the DOI the crashed attempt created instead of making a second one;
 * the local state changes only after DataCite's response shows the DOI in the state that
   was asked for (DataCite silently ignores invalid ``event`` transitions);
-* each change and its ``ahg_doi_log`` row commit in one transaction with the queue item.
+* each change and its ``ahg_doi_log`` row commit in one transaction with the queue item;
+* a call that ended in a transient error may still have landed (the answer was lost): before
+  the item is retried or given up, a GET asks DataCite. If DataCite holds the DOI as it was
+  asked to, the item completes ("confirmed by GET after a lost response"); if it holds it in
+  another state, the next attempt sends the change again without spending an attempt; only
+  a 404 or a GET that fails too counts as a failed attempt.
 
 Every item ends with an outcome: whatever is raised while its record is read, its payload
 built, DataCite called or the result recorded becomes the item's outcome (transient errors
@@ -32,6 +37,7 @@ from heratio_doi_pipelines.datacite.errors import (
     DataCiteError,
     NotFoundError,
     StateMismatchError,
+    TransientError,
 )
 from heratio_doi_pipelines.metadata import (
     Payload,
@@ -40,6 +46,7 @@ from heratio_doi_pipelines.metadata import (
     derive_doi,
     landing_url,
     payload_for_send,
+    payload_hash,
 )
 from heratio_doi_pipelines.metadata.mapping import MAPPING_VERSION
 from heratio_doi_pipelines.metadata.tombstone import TombstonePatternError, tombstone_url
@@ -101,6 +108,44 @@ class PermanentFailure(Exception):
     """The item cannot succeed as things stand (bad metadata, no DOI to update, ...)."""
 
 
+class ResendNeeded(Exception):
+    """DataCite holds the DOI, but not as it was asked to: the next attempt sends it again."""
+
+
+LOST_RESPONSE_NOTE = "confirmed by GET after a lost response"
+
+# Attributes that steer a call rather than describe the resource.
+_NOT_METADATA = frozenset({"doi", "url", "event", "xml"})
+
+
+def same_metadata(payload: Payload, found: DoiResponse) -> bool:
+    """DataCite holds the payload's metadata: the hash of what was sent equals the hash of
+    DataCite's attributes under the same keys (DataCite returns the year as a number)."""
+    sent = {k: v for k, v in payload.attributes.items() if k not in _NOT_METADATA}
+    held = {k: found.attributes.get(k) for k in sent}
+    for values in (sent, held):
+        if values.get("publicationYear") is not None:
+            values["publicationYear"] = str(values["publicationYear"])
+    return payload_hash(sent) == payload_hash(held)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What DataCite holds once a call has landed, as a GET after a lost answer checks it."""
+
+    doi: str
+    state: str | None  # None: the DOI is gone (a draft deleted)
+    url: str | None = None
+    payload: Payload | None = None  # set when DataCite's metadata must be the payload's
+
+    def held_by(self, found: DoiResponse) -> bool:
+        if self.state is None or found.state != self.state:
+            return False
+        if self.url is not None and found.url != self.url:
+            return False
+        return self.payload is None or same_metadata(self.payload, found)
+
+
 def failure_reason(exc: BaseException, redact: Callable[[str], str] = str) -> str:
     """An unexpected exception as a reason an operator can act on: its type and message,
     secrets masked; a database error without its SQL and parameters."""
@@ -146,6 +191,7 @@ class ItemRunner:
         self.settings = settings
         self.now = now
         self.redact = redact or redactor_for(settings, engine)
+        self.lost_response: str | None = None  # the error whose answer a GET made up for
 
     # --- entry point ------------------------------------------------------------------------
 
@@ -174,6 +220,7 @@ class ItemRunner:
             REINSTATE: self._reinstate,
         }
         handler = handlers.get(item.action)
+        self.lost_response = None
         try:
             if handler is None:
                 raise PermanentFailure(f"unknown queue action {item.action!r}")
@@ -184,6 +231,8 @@ class ItemRunner:
             return handler(item, record)
         except AuthenticationError:
             raise
+        except ResendNeeded as exc:
+            return self._record_resend(item, str(exc))
         except (PermanentFailure, DataCiteError) as exc:
             return self.record_error(item, str(exc), transient=is_transient(exc))
         except Exception as exc:  # noqa: BLE001 - whatever happens becomes the item's outcome
@@ -219,7 +268,7 @@ class ItemRunner:
         if row is None:
             row = self._reserve(record, payload.doi)
         attributes = self._attributes(payload, event=EVENT_FOR_STATE[target])
-        response = self.client.put_doi(row.doi, attributes)
+        response = self._put(row.doi, attributes, Wanted(row.doi, target, attributes.get("url")))
         self._expect(response, row.doi, target)
         return self._complete(
             item,
@@ -254,7 +303,12 @@ class ItemRunner:
                 details={"note": "metadata unchanged: skipped"},
                 skipped=True,
             )
-        response = self.client.put_doi(row.doi, self._attributes(payload, event=event))
+        url = payload.attributes.get("url")
+        response = self._put(
+            row.doi,
+            self._attributes(payload, event=event),
+            Wanted(row.doi, wanted, url, payload=payload),
+        )
         self._expect(response, row.doi, wanted)
         return self._complete(
             item, row, row.status, "update", record=record, response=response, payload=payload
@@ -299,7 +353,7 @@ class ItemRunner:
                 item, row, row.status, "deactivate", details={"note": "already"}, skipped=True
             )
         if (row.datacite_state or row.status) == "draft":
-            self.client.delete_doi(row.doi)
+            self._send(lambda: self.client.delete_doi(row.doi), Wanted(row.doi, None))
             return self._complete(
                 item,
                 row,
@@ -320,7 +374,9 @@ class ItemRunner:
             )
         except TombstonePatternError as exc:
             raise PermanentFailure(f"DOI configuration: {exc}") from exc
-        response = self.client.put_doi(row.doi, {"url": url, "event": "hide"})
+        response = self._put(
+            row.doi, {"url": url, "event": "hide"}, Wanted(row.doi, "registered", url)
+        )
         self._expect(response, row.doi, "registered")
         return self._complete(
             item,
@@ -338,10 +394,95 @@ class ItemRunner:
         if row.status != "tombstone":
             raise PermanentFailure(f"DOI {row.doi} is {row.status}, not tombstone: nothing to do")
         payload = self._payload(record, row.doi)
-        response = self.client.put_doi(row.doi, self._attributes(payload, event="publish"))
+        response = self._put(
+            row.doi,
+            self._attributes(payload, event="publish"),
+            Wanted(row.doi, "findable", payload.attributes.get("url")),
+        )
         self._expect(response, row.doi, "findable")
         return self._complete(
             item, row, "findable", "reinstate", record=record, response=response, payload=payload
+        )
+
+    # --- sending, and reconciling a lost answer ----------------------------------------------
+
+    def _put(self, doi: str, attributes: dict[str, Any], wanted: Wanted) -> DoiResponse:
+        response = self._send(lambda: self.client.put_doi(doi, attributes), wanted)
+        assert response is not None  # a PUT is confirmed by the DOI it returns
+        return response
+
+    def _send(self, call: Callable[[], DoiResponse | None], wanted: Wanted) -> DoiResponse | None:
+        """Make the DataCite call; after a transient error, ask DataCite whether it landed.
+
+        Returns DataCite's answer, or what a GET found when the change landed though the
+        answer was lost. Raises the transient error when DataCite never stored the change
+        (404) or the GET fails too, and ``ResendNeeded`` when DataCite holds the DOI in
+        another state than asked.
+        """
+        try:
+            return call()
+        except DataCiteError as exc:
+            if not exc.transient:
+                raise
+            lost = exc
+        try:
+            found = self.client.get_doi(wanted.doi)
+        except NotFoundError:
+            if wanted.state is None:  # the draft is gone, as asked
+                self.lost_response = str(lost)
+                return None
+            raise lost from None  # DataCite never stored it: a failed attempt
+        except AuthenticationError:
+            raise
+        except DataCiteError as exc:
+            raise TransientError(
+                f"{lost}; the GET asking DataCite whether it landed failed too: {exc}",
+                status=lost.status,
+            ) from exc
+        if wanted.held_by(found):
+            self.lost_response = str(lost)
+            return found
+        held = f"as {found.state!r}" if found.state != wanted.state else "with other metadata"
+        raise ResendNeeded(
+            f"{lost}; DataCite holds DOI {wanted.doi} {held}: the next attempt sends it again"
+        )
+
+    def _record_resend(self, item: ClaimedItem, reason: str) -> Outcome:
+        """Pending again with the attempt refunded, at most ``max_attempts`` times per item."""
+        reason = self.redact(reason)
+        now = self.now()
+        with self.engine.begin() as conn:
+            if transitions.resends_so_far(conn, item) >= item.max_attempts:
+                bounded = True
+            else:
+                bounded = False
+                row = doi_for_record(conn, item.information_object_id)
+                write_log(
+                    conn,
+                    doi_id=row.id if row else None,
+                    information_object_id=item.information_object_id,
+                    action=item.action,
+                    status_before=row.status if row else None,
+                    status_after=row.status if row else None,
+                    details={
+                        "queue_item": item.id,
+                        "attempt": item.attempts,
+                        "error": reason,
+                        "outcome": transitions.RESEND_OUTCOME,
+                    },
+                    now=now,
+                )
+                transitions.resend(conn, item, reason, now)
+        if bounded:
+            return self.record_error(item, reason, transient=True)
+        return Outcome(
+            item.id,
+            item.information_object_id,
+            item.action,
+            RETRY,
+            doi=row.doi if row else None,
+            state=row.status if row else None,
+            message=reason,
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -452,6 +593,8 @@ class ItemRunner:
             changes.update(payload_hash=payload.payload_hash, metadata_json=payload.attributes)
         changes.update(values or {})
         log_details = {"queue_item": item.id, "attempt": item.attempts, **(details or {})}
+        if self.lost_response is not None:
+            log_details.update(note=LOST_RESPONSE_NOTE, lost_response=self.lost_response)
         if payload is not None and payload.warnings:
             log_details["warnings"] = payload.warnings
         drift = None
@@ -483,7 +626,7 @@ class ItemRunner:
             SKIPPED if skipped else COMPLETED,
             doi=row.doi,
             state=status,
-            message=str((details or {}).get("note", "")),
+            message=str(log_details.get("note", "")),
             warnings=list(payload.warnings) if payload else [],
             stored_differs=list((drift or {}).get(STORED_DIFFERS, {}).get("fields", [])),
         )

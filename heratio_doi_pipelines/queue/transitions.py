@@ -429,8 +429,9 @@ def end_abandoned(engine: sa.Engine, now: datetime | None = None) -> list[int]:
         ).all()
     for row in rows:
         with engine.begin() as conn:
-            outcomes = _logged_outcomes(conn, row.id, row.information_object_id)
-            stopped = max(1, row.attempts - sum(outcomes.values()))
+            # Attempts that ended in a retry had an outcome (refunded ones are not counted).
+            retried = _logged_outcomes(conn, row.id, row.information_object_id)
+            stopped = max(1, row.attempts - retried.get(RETRY_OUTCOME, 0))
             reason = f"worker stopped while processing, {stopped} times"
             result = conn.execute(
                 q.update()
