@@ -11,7 +11,7 @@ from heratio_doi_pipelines.datacite_access import DataCiteAccess
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.metadata.kernel_xml import schema_version_of
 from heratio_doi_pipelines.metadata.mapping import MAPPING_VERSION
-from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.queue.sync import run_sync
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.defs.datacite.assets import report_metadata
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
-from heratio_doi_pipelines.queue.enqueue import enqueue_mint_batch
+from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.store.tables import ahg_doi_log
 
