@@ -146,9 +146,10 @@ def phase_sensors(db: str) -> dict[str, Any]:
         launched = len(getattr(result, "run_requests", None) or [])
         cursor = newest.isoformat()
         newest = newest + timedelta(seconds=1)
+        io = atom_tables.information_object
         with engine.begin() as conn:  # an archivist edits a few descriptions
             ids = conn.execute(
-                sa.select(obj.c.id).order_by(obj.c.id.desc()).limit(EDITED).offset(tick * EDITED)
+                sa.select(io.c.id).order_by(io.c.id.desc()).limit(EDITED).offset(tick * EDITED)
             ).scalars()
             conn.execute(obj.update().where(obj.c.id.in_(list(ids))).values(updated_at=newest))
         with dg.build_sensor_context(resources=resources, cursor=cursor) as context:
