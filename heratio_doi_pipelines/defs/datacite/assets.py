@@ -178,6 +178,7 @@ def report_metadata(report: ProcessReport) -> dict[str, dg.MetadataValue]:
     return metadata
 
 
+AREA = {"heratio/area": "datacite"}
 _COMMON: dict[str, Any] = {
     "group_name": "datacite",
     "kinds": {"api"},
@@ -189,7 +190,7 @@ _COMMON: dict[str, Any] = {
 
 @dg.asset(
     deps=["doi_metadata_payloads"],
-    tags={"heratio/action": "mint"},
+    tags={**AREA, "heratio/action": "mint"},
     check_specs=[failed_items_spec("minted_dois")],
     **_COMMON,
 )
@@ -206,7 +207,7 @@ def minted_dois(
 
 @dg.asset(
     deps=["doi_metadata_payloads"],
-    tags={"heratio/action": "update"},
+    tags={**AREA, "heratio/action": "update"},
     check_specs=[failed_items_spec("updated_dois")],
     **_COMMON,
 )
@@ -222,7 +223,7 @@ def updated_dois(
 
 
 @dg.asset(
-    tags={"heratio/action": "verify"},
+    tags={**AREA, "heratio/action": "verify"},
     check_specs=[failed_items_spec("verified_dois")],
     **_COMMON,
 )
@@ -237,7 +238,7 @@ def verified_dois(
 
 
 @dg.asset(
-    tags={"heratio/action": "deactivate"},
+    tags={**AREA, "heratio/action": "deactivate"},
     check_specs=[failed_items_spec("deactivated_dois")],
     **_COMMON,
 )
@@ -264,6 +265,7 @@ class SyncConfig(dg.Config):
     owners=["team:digital-preservation"],
     pool="datacite_api",
     retry_policy=DATABASE_RETRY_POLICY,
+    tags=AREA,
 )
 def datacite_drift_report(
     context: dg.AssetExecutionContext,

@@ -32,6 +32,7 @@ class LinkcheckConfig(dg.Config):
     check_specs=[landing_check_spec("landing_page_health")],
     group_name="landing",
     owners=["team:digital-preservation"],
+    tags={"heratio/area": "landing"},
 )
 def landing_page_health(
     context: dg.AssetExecutionContext,
