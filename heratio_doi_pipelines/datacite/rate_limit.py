@@ -135,8 +135,8 @@ class SharedRateBudget(RateLimiter):
     A 429 sets the row's pause, so every worker waits out ``Retry-After`` (a start granted before
     the pause is checked against it again just before sending). A worker that wakes more than
     half a spacing after its start (a loaded machine) does not send late, which would crowd
-    the next start and eat the jitter the spacing allows: it takes a new start. Times are epoch
-    seconds of each worker's clock (machines sharing a database are expected to run NTP; a
+    the next start and eat the jitter the spacing allows: it takes a new start, once. Times are
+    epoch seconds of each worker's clock (machines sharing a database are expected to run NTP; a
     skew well under one spacing is harmless).
     """
 
@@ -199,6 +199,7 @@ class SharedRateBudget(RateLimiter):
 
     def acquire(self) -> float:
         waited = 0.0
+        retaken = False
         while True:
             with self._reserve_lock:
                 while True:
@@ -215,9 +216,13 @@ class SharedRateBudget(RateLimiter):
             if self._paused_until_value() > self._clock():
                 continue  # a 429 came in meanwhile: take a start after its pause
             # Checked last, just before the send: a start missed by more than half a spacing
-            # would crowd the next one (half the spacing is left for the network's jitter).
-            if self._clock() - start <= self.spacing_s / 2:
+            # would crowd the next one (half the spacing is left for the network's jitter), so
+            # it is given up once for a new one. A second miss is sent: when the spacing is
+            # shorter than taking a start costs (a very high limit), or the machine is that
+            # loaded, retaking again would never end.
+            if retaken or self._clock() - start <= self.spacing_s / 2:
                 return waited
+            retaken = True
 
     def pause(self, seconds: float) -> None:
         t = heratio_doi_rate_budget

@@ -234,3 +234,24 @@ def test_a_429_with_retry_after_pauses_every_worker(
     assert first.rate_limited == 1 and second.rate_limited == 0
     assert waited >= 1.3  # the other worker waited out Retry-After too
     assert emulator.stats()["requests_by_status"].get("429", 0) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_budget_far_above_what_a_start_costs_still_sends(engine: sa.Engine) -> None:
+    """With a spacing shorter than taking a start from the row (a very high limit), every
+    start is "late": it is retaken once, then sent, never retaken for ever."""
+    budget = SharedRateBudget(engine, "api.example.org", Budget(1_000_000, 1.0))
+    sent: list[int] = []
+
+    def worker() -> None:
+        for _ in range(25):
+            budget.acquire()
+            sent.append(1)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert len(sent) == 100
