@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export PATH="$PWD/.venv/bin:$PATH"
+export PATH="$PWD/.venv/bin:$PATH" VIRTUAL_ENV="$PWD/.venv"
 echo "== ruff" && ruff check heratio_doi_pipelines heratio_doi_pipelines_tests benchmarks
 ruff format --check heratio_doi_pipelines heratio_doi_pipelines_tests benchmarks
 echo "== mypy" && mypy heratio_doi_pipelines

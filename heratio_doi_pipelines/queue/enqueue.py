@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.queue.actions import (
@@ -19,6 +17,7 @@ from heratio_doi_pipelines.queue.actions import (
     TARGET_STATES,
     action_of,
 )
+from heratio_doi_pipelines.queue.transitions import insert_skipping_open
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 
@@ -80,7 +79,7 @@ def enqueue(
     # first statement, so concurrent writers wait on the busy timeout instead of failing.
     with engine.begin() as conn:
         for start in range(0, len(new_rows), _CHUNK):
-            inserted.update(_insert_skipping_open(conn, new_rows[start : start + _CHUNK]))
+            inserted.update(insert_skipping_open(conn, new_rows[start : start + _CHUNK]))
     return EnqueueResult(
         queued=[i for i in ids if i in inserted],
         already_queued=[i for i in ids if i not in inserted],
@@ -109,41 +108,6 @@ def _open_record_ids(engine: sa.Engine, action: str, ids: list[int]) -> set[int]
                 r[0] for r in rows if r[3] in OPEN_STATUSES and action_of(r[1], r[2]) == action
             )
     return found
-
-
-def _insert_skipping_open(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert queue rows, skipping those the open-item index refuses; the records inserted.
-
-    PostgreSQL and SQLite: ``ON CONFLICT DO NOTHING``; MariaDB/MySQL: ``INSERT IGNORE``
-    (the rows are built here, so the only error it can turn into a warning is the
-    duplicate key). A conflicting insert waits for the other transaction and then skips.
-    """
-    if not rows:
-        return []
-    record = ahg_doi_queue.c.information_object_id
-    dialect = conn.dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        stmt = postgresql.insert(ahg_doi_queue).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(ahg_doi_queue).on_conflict_do_nothing()
-    elif dialect == "mysql" and conn.dialect.insert_returning:
-        stmt = sa.insert(ahg_doi_queue).prefix_with("IGNORE")
-    else:
-        return _insert_one_by_one(conn, rows)
-    # The rows as parameters (one cached statement, sent in batches), not as a VALUES list
-    # compiled afresh for every chunk.
-    return [int(i) for i in conn.execute(stmt.returning(record), rows).scalars()]
-
-
-def _insert_one_by_one(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """MySQL has no ``INSERT ... RETURNING``: one insert per row, a refused one skipped."""
-    inserted = []
-    for row in rows:
-        result = conn.execute(sa.insert(ahg_doi_queue).values(row).prefix_with("IGNORE"))
-        if result.rowcount:
-            inserted.append(int(row["information_object_id"]))
-    return inserted
 
 
 def open_items(engine: sa.Engine, action: str | None = None) -> dict[str, int]:

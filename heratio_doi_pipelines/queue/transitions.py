@@ -11,7 +11,7 @@ States of a row (``status``)::
 
 Transitions (each with the function that makes it)::
 
-    (new)        -> pending      enqueue (queue/enqueue.py; the only insert)
+    (new)        -> pending      insert_skipping_open, for enqueue (queue/enqueue.py)
     pending      -> processing   claim_batch: due items, attempts + 1, lease set
     processing   -> processing   claim_batch: the lease lapsed (the worker died), attempts + 1
                                  renew_leases: the heartbeat of a live worker
@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from heratio_doi_pipelines.clock import utcnow
 from heratio_doi_pipelines.db import require_supported_server
@@ -592,3 +593,41 @@ def due_by_action(engine: sa.Engine, now: datetime | None = None) -> list[DueSum
                     DueSummary(action, count, int(newest), progress.isoformat() if progress else "")
                 )
     return summaries
+
+
+# --- (new) -> pending: the insert behind queue/enqueue.py -----------------------------------
+
+
+def insert_skipping_open(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert queue rows, skipping those the open-item index refuses; the records inserted.
+
+    PostgreSQL and SQLite: ``ON CONFLICT DO NOTHING``; MariaDB/MySQL: ``INSERT IGNORE``
+    (the rows are built here, so the only error it can turn into a warning is the
+    duplicate key). A conflicting insert waits for the other transaction and then skips.
+    """
+    if not rows:
+        return []
+    record = ahg_doi_queue.c.information_object_id
+    dialect = conn.dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(ahg_doi_queue).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(ahg_doi_queue).on_conflict_do_nothing()
+    elif dialect == "mysql" and conn.dialect.insert_returning:
+        stmt = sa.insert(ahg_doi_queue).prefix_with("IGNORE")
+    else:
+        return _insert_one_by_one(conn, rows)
+    # The rows as parameters (one cached statement, sent in batches), not as a VALUES list
+    # compiled afresh for every chunk.
+    return [int(i) for i in conn.execute(stmt.returning(record), rows).scalars()]
+
+
+def _insert_one_by_one(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """MySQL has no ``INSERT ... RETURNING``: one insert per row, a refused one skipped."""
+    inserted = []
+    for row in rows:
+        result = conn.execute(sa.insert(ahg_doi_queue).values(row).prefix_with("IGNORE"))
+        if result.rowcount:
+            inserted.append(int(row["information_object_id"]))
+    return inserted
