@@ -34,6 +34,7 @@ from heratio_doi_pipelines.datacite.events_client import (
 )
 from heratio_doi_pipelines.datacite.shapes import publisher_name
 from heratio_doi_pipelines.errors import HeratioDoiError
+from heratio_doi_pipelines.events.access_logs import ROBOTS_LIST_VERSION
 from heratio_doi_pipelines.events.config import EventsConfig
 from heratio_doi_pipelines.events.identity import USAGE_RELATION_TYPES, bare_doi
 from heratio_doi_pipelines.reports.months import add_months, as_datetime, month_label
@@ -65,6 +66,8 @@ BEARER_NEEDED = (
     "usage reports need a DataCite Bearer token (datacite_api_token / DATACITE_API_TOKEN): "
     "DataCite does not accept repository credentials at /reports"
 )
+
+ROBOTS_LIST = f"COUNTER-Robots {ROBOTS_LIST_VERSION}"
 
 
 class UsageReportError(HeratioDoiError):
@@ -197,7 +200,8 @@ def build_usage_report(
             "created-by": config.repository_id or PLATFORM,
             "reporting-period": period,
             "report-filters": [],
-            "report-attributes": [],
+            # which robots list filtered the counts (COUNTER-Robots, as the Code of Practice asks)
+            "report-attributes": [{"name": "robots_list", "value": ROBOTS_LIST}],
             "exceptions": [COMPRESSED_EXCEPTION] if compress else [],
         },
         "report-datasets": datasets,

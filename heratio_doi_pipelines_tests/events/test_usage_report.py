@@ -66,7 +66,9 @@ def test_the_report_follows_the_code_of_practice(
     )
     assert header["created-by"] == "HERATIO.TEST"
     assert header["reporting-period"] == {"begin-date": "2026-03-01", "end-date": "2026-03-31"}
-    assert header["report-filters"] == [] and header["report-attributes"] == []
+    assert header["report-filters"] == []
+    [robots] = header["report-attributes"]
+    assert robots["name"] == "robots_list" and robots["value"].startswith("COUNTER-Robots 20")
     assert header["exceptions"][0]["code"] == 69
     first, second = report["report-datasets"]
     assert first["dataset-id"] == [{"type": "DOI", "value": "10.5072/test/21"}]
