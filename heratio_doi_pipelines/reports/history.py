@@ -191,6 +191,23 @@ def _page_bounds(page: int, per_page: int, total: int) -> tuple[int, int]:
     return page, (page - 1) * per_page
 
 
+def _one_page(
+    engine: sa.Engine,
+    table: sa.Table,
+    where: list[sa.ColumnElement[bool]],
+    query: sa.Select,
+    page: int,
+    per_page: int,
+) -> tuple[list[sa.Row], int, int]:
+    """The rows of one page of ``query`` (ordered) filtered by ``where``: rows, page, total."""
+    with engine.connect() as conn:
+        count = sa.select(sa.func.count()).select_from(table).where(*where)
+        total = int(conn.execute(count).scalar_one())
+        page, offset = _page_bounds(page, per_page, total)
+        rows = conn.execute(query.where(*where).limit(per_page).offset(offset)).all()
+    return list(rows), page, total
+
+
 def browse_dois(
     engine: sa.Engine,
     *,
@@ -203,30 +220,20 @@ def browse_dois(
     """One page of DOIs, most recently minted first (never-minted ones last)."""
     requested = page
     where = [ahg_doi.c.status == state] if state else []
-    with engine.connect() as conn:
-        total = int(
-            conn.execute(sa.select(sa.func.count()).select_from(ahg_doi).where(*where)).scalar_one()
-        )
-        page, offset = _page_bounds(page, per_page, total)
-        rows = conn.execute(
-            sa.select(
-                ahg_doi.c.id,
-                ahg_doi.c.doi,
-                ahg_doi.c.information_object_id,
-                ahg_doi.c.status,
-                ahg_doi.c.minted_at,
-                ahg_doi.c.updated_at,
-            )
-            .where(*where)
-            .order_by(
-                # NULLS LAST spelled portably: MySQL has no NULLS LAST clause.
-                sa.case((ahg_doi.c.minted_at.is_(None), 1), else_=0),
-                ahg_doi.c.minted_at.desc(),
-                ahg_doi.c.id.desc(),
-            )
-            .limit(per_page)
-            .offset(offset)
-        ).all()
+    query = sa.select(
+        ahg_doi.c.id,
+        ahg_doi.c.doi,
+        ahg_doi.c.information_object_id,
+        ahg_doi.c.status,
+        ahg_doi.c.minted_at,
+        ahg_doi.c.updated_at,
+    ).order_by(
+        # NULLS LAST spelled portably: MySQL has no NULLS LAST clause.
+        sa.case((ahg_doi.c.minted_at.is_(None), 1), else_=0),
+        ahg_doi.c.minted_at.desc(),
+        ahg_doi.c.id.desc(),
+    )
+    rows, page, total = _one_page(engine, ahg_doi, where, query, page, per_page)
     titles = titles_if_available(
         catalogue_engine, [row.information_object_id for row in rows], fallback_culture
     )
@@ -256,28 +263,18 @@ def list_queue(
         where.append(q.c.status.in_(IN_FLIGHT))
     elif status:
         where.append(q.c.status == status)
-    with engine.connect() as conn:
-        total = int(
-            conn.execute(sa.select(sa.func.count()).select_from(q).where(*where)).scalar_one()
-        )
-        page, offset = _page_bounds(page, per_page, total)
-        rows = conn.execute(
-            sa.select(
-                q.c.id,
-                q.c.information_object_id,
-                q.c.action,
-                q.c.pipeline_action,
-                q.c.status,
-                q.c.attempts,
-                q.c.max_attempts,
-                q.c.scheduled_at,
-                q.c.last_error,
-            )
-            .where(*where)
-            .order_by(q.c.id.desc())
-            .limit(per_page)
-            .offset(offset)
-        ).all()
+    query = sa.select(
+        q.c.id,
+        q.c.information_object_id,
+        q.c.action,
+        q.c.pipeline_action,
+        q.c.status,
+        q.c.attempts,
+        q.c.max_attempts,
+        q.c.scheduled_at,
+        q.c.last_error,
+    ).order_by(q.c.id.desc())
+    rows, page, total = _one_page(engine, q, where, query, page, per_page)
     titles = titles_if_available(
         catalogue_engine, [row.information_object_id for row in rows], fallback_culture
     )
