@@ -1,8 +1,9 @@
 """A sample public catalogue on 127.0.0.1: the sample archive's record pages, some broken.
 
-Heratio shows each record at ``{base_url}/{slug}`` with its DOI; a site with a page for
-withdrawn records (``doi_tombstone_url_pattern`` ``{base_url}/doi/tombstone/{doi}``) shows the
-DOI there. This site serves those pages from the catalogue
+Heratio shows each record at ``{base_url}/{slug}`` with its DOI. Heratio itself serves no page
+for withdrawn records (a deactivated DOI keeps the record's URL by default); a site that adds one
+(``doi_tombstone_url_pattern`` ``{base_url}/doi/tombstone/{doi}``) shows the DOI there, and so
+does this sample site, for tests of that pattern. It serves these pages from the catalogue
 and DOI tables (looked up per request, so it can start before the DOIs are minted), and
 breaks the pages it is told to break, so the landing-page check has something to find:
 
