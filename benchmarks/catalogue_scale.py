@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -317,30 +316,11 @@ def _measured(phase: Any, *args: Any) -> dict[str, Any]:
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "heratio_doi_pipelines.cli",
-            "emulator",
-            "--port",
-            "0",
-            "--latency-ms",
-            "0",
-            "--repository-id",
-            REPOSITORY_ID,
-            "--password",
-            PASSWORD,
-            "--prefix",
-            PREFIX,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    from heratio_doi_pipelines.devtools.emulator import start_emulator_process
+
+    return start_emulator_process(
+        repository_id=REPOSITORY_ID, password=PASSWORD, prefix=PREFIX, latency_ms=0
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    return proc, next(word for word in line.split() if word.startswith("http://"))
 
 
 def _peak_rss_of(pid: int) -> float:

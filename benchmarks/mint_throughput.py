@@ -44,7 +44,7 @@ import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.db import make_engine
-from heratio_doi_pipelines.devtools.emulator import RemoteEmulator
+from heratio_doi_pipelines.devtools.emulator import RemoteEmulator, start_emulator_process
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.metadata import MetadataContext, Payload, build_payload
 from heratio_doi_pipelines.queue.enqueue import enqueue
@@ -65,31 +65,9 @@ CONCURRENCY = 16
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "heratio_doi_pipelines.cli",
-            "emulator",
-            "--port",
-            "0",
-            "--latency-ms",
-            str(LATENCY_MS),
-            "--repository-id",
-            REPOSITORY_ID,
-            "--password",
-            PASSWORD,
-            "--prefix",
-            PREFIX,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    return start_emulator_process(
+        repository_id=REPOSITORY_ID, password=PASSWORD, prefix=PREFIX, latency_ms=LATENCY_MS
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    url = next(word for word in line.split() if word.startswith("http://"))
-    return proc, url
 
 
 def mintable_payloads(engine: sa.Engine, count: int) -> list[Payload]:

@@ -18,7 +18,7 @@ from heratio_doi_pipelines.devtools.emulator.config import (
     parse_rate_limit,
 )
 from heratio_doi_pipelines.devtools.emulator.faults import Fault
-from heratio_doi_pipelines.devtools.emulator.remote import RemoteEmulator
+from heratio_doi_pipelines.devtools.emulator.remote import RemoteEmulator, start_emulator_process
 from heratio_doi_pipelines.devtools.emulator.server import EmulatorHandle, running_emulator, serve
 from heratio_doi_pipelines.devtools.emulator.store import (
     DoiRecord,
@@ -41,6 +41,7 @@ __all__ = [
     "EventRecord",
     "Fault",
     "RemoteEmulator",
+    "start_emulator_process",
     "ReportRecord",
     "parse_rate_limit",
     "running_emulator",

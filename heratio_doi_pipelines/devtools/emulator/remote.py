@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,3 +69,34 @@ class RemoteEmulator:
 
     def close(self) -> None:
         self._session.close()
+
+
+def start_emulator_process(
+    *, repository_id: str, password: str, prefix: str, latency_ms: int = 0
+) -> tuple[subprocess.Popen[str], str]:
+    """``heratio-doi emulator`` in its own process on a free port: the process and its URL
+    (a benchmark's emulator must not share the measured process's CPU or event loop)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "heratio_doi_pipelines.cli",
+            "emulator",
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+            "--repository-id",
+            repository_id,
+            "--password",
+            password,
+            "--prefix",
+            prefix,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    return proc, next(word for word in line.split() if word.startswith("http://"))
