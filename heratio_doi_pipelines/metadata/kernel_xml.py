@@ -495,14 +495,19 @@ def _description_text(node: etree._Element) -> str:
     return "\n".join(line.strip() for line in "".join(parts).strip().split("\n"))
 
 
-def schema_version_of(xml: bytes | str) -> str | None:
+def _root(xml: bytes | str | etree._Element) -> etree._Element:
+    """A document already parsed is read as it is: each caller parses untrusted XML once."""
+    return xml if isinstance(xml, etree._Element) else parse_xml(xml)
+
+
+def schema_version_of(xml: bytes | str | etree._Element) -> str | None:
     """The schema version (``4.N``) a Kernel-4 document names in its xsi:schemaLocation."""
-    return version_of_location(parse_xml(xml).get(_XSI_SCHEMA_LOCATION))
+    return version_of_location(_root(xml).get(_XSI_SCHEMA_LOCATION))
 
 
-def from_xml(xml: bytes | str) -> dict[str, Any]:
+def from_xml(xml: bytes | str | etree._Element) -> dict[str, Any]:
     """Kernel-4 XML -> JSON:API attributes (empty wrappers and values are left out)."""
-    root = parse_xml(xml)
+    root = _root(xml)
     a: dict[str, Any] = {}
     identifier = _child(root, "identifier")
     if _strip(identifier):

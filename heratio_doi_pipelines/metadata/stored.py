@@ -16,9 +16,9 @@ from typing import Any
 from lxml import etree
 
 from heratio_doi_pipelines.datacite.shapes import compact_shapes
-from heratio_doi_pipelines.metadata.kernel_xml import from_xml, schema_version_of
+from heratio_doi_pipelines.metadata.kernel_xml import from_xml, parse_xml, schema_version_of
 from heratio_doi_pipelines.metadata.schema_versions import SCHEMA_VERSIONS
-from heratio_doi_pipelines.metadata.validation import validate_xml
+from heratio_doi_pipelines.metadata.validation import validate_tree
 
 # Sent alongside the metadata but never part of the Kernel XML.
 NOT_IN_XML = frozenset({"doi", "url", "event", "xml", "state", "prefix", "suffix"})
@@ -50,12 +50,13 @@ def compare_stored(
 ) -> StoredComparison:
     """Compare the attributes sent with the Kernel XML DataCite stored."""
     try:
-        stored = from_xml(stored_xml)
-        named = schema_version_of(stored_xml)
+        root = parse_xml(stored_xml)
     except etree.XMLSyntaxError as exc:
         return StoredComparison(None, ["xml"], [f"xml: not well-formed: {exc}"])
+    stored = from_xml(root)
+    named = schema_version_of(root)
     version = named if named in SCHEMA_VERSIONS else default_version
-    errors = validate_xml(stored_xml, version)
+    errors = validate_tree(root, version)
     ours = compact_shapes({k: v for k, v in sent.items() if k not in NOT_IN_XML})
     theirs = compact_shapes({k: v for k, v in stored.items() if k not in NOT_IN_XML})
     fields = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))

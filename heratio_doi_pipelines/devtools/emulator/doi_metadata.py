@@ -55,7 +55,7 @@ def parse_kernel_xml(raw: bytes) -> tuple[etree._Element, dict[str, Any]]:
     if namespace != KERNEL4_NS or etree.QName(root).localname != "resource":
         raise XmlRejected("Is invalid: not a DataCite Kernel-4 resource")
     try:
-        attributes = from_xml(raw)
+        attributes = from_xml(root)
     except (AttributeError, TypeError, ValueError) as exc:
         raise XmlRejected(f"Is invalid: {exc}") from exc
     attributes.pop("doi", None)  # the DOI is the request's, not the document's
