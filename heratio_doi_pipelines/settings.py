@@ -57,6 +57,7 @@ ENV_OVERRIDES = {
     "SMTP_FROM": "smtp_from",
     "SMTP_STARTTLS": "smtp_starttls",
     "DOI_RESOLVER_URL": "resolver_url",
+    "DOI_USAGE_REPORT_RELEASE": "usage_report_release",
 }
 
 # ahg_settings keys of the doi group -> DoiSettings field.
@@ -83,6 +84,7 @@ SETTING_KEYS = {
     "doi_bulk_threshold": "bulk_threshold",
     "doi_read_timeout_s": "read_timeout_s",
     "doi_events_per_minute": "events_per_minute",
+    "doi_usage_report_release": "usage_report_release",
     "doi_notify_digest": "notify_digest",
     "doi_publisher_ror": "publisher_ror",
     "doi_schema_version": "schema_version",
@@ -135,6 +137,9 @@ class DoiSettings:
     bulk_threshold: int = 10_000  # a batch with more due items than this uses the bulk budget
     read_timeout_s: float = 30.0  # how long to wait for DataCite's answer
     events_per_minute: int = 30  # Heratio's event job submits at most 30 a minute
+    # the monthly usage report's COUNTER release: rd1 (research data) or r5.1, see
+    # events/usage_report.py (checked there, where the choice matters)
+    usage_report_release: str = "rd1"
     failure_notify: str = ""
     notify_digest: bool = True
     publisher_ror: str = ""  # the publisher's ROR id, sent as publisherIdentifier

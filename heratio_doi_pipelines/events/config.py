@@ -9,6 +9,9 @@ credentials, ``doi_events_per_minute``) plus two events-only keys:
 - the key style: ``DATACITE_EVENTS_API_VERSION`` / ``doi_events_api_version`` = ``2`` sends
   camelCase keys with ``Accept: application/vnd.api+json; version=2``; anything else the
   default hyphenated keys.
+
+The usage report's release (``DOI_USAGE_REPORT_RELEASE`` / ``doi_usage_report_release``) and
+the publisher's ROR come from the DOI settings like every other ``doi_*`` key.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ class EventsConfig:
     contact_email: str = ""
     publisher: str = "Heratio Archive"
     base_url: str = "http://localhost"
+    usage_report_release: str = DoiSettings.usage_report_release
+    publisher_ror: str = ""
 
     @property
     def uses_bearer(self) -> bool:
@@ -110,6 +115,8 @@ class EventsConfig:
             contact_email=settings.contact_email,
             publisher=settings.publisher,
             base_url=settings.base_url,
+            usage_report_release=settings.usage_report_release,
+            publisher_ror=settings.publisher_ror,
         )
 
 

@@ -1,13 +1,15 @@
 """Monthly COUNTER usage report (SUSHI JSON), the way DataCite really takes usage.
 
-DataCite does not let repositories write usage events; it takes a monthly dataset report
-following the Code of Practice for Research Data Usage Metrics (release ``rd1``) at
-``/reports`` with a Bearer token, and turns it into ``datacite-usage`` events. The report is
-built from the same daily usage totals the events flush sends, gzip-compressed (with the
-code-69 "compressed" exception DataCite asks for in the header), and sent with
-``PUT /reports/{id}`` under a UUID derived from the repository and month, kept in
-``heratio_doi_usage_report``: re-running a month updates the same report. A 202 means
-"accepted, pending validation"; the report is then polled until accepted or rejected.
+DataCite does not let repositories write usage events; it takes a monthly report at
+``/reports`` with a Bearer token and turns it into ``datacite-usage`` events. The report is
+built from the same daily usage totals the events flush sends (``usage_month``), in the
+release ``doi_usage_report_release`` names (``RELEASES``): ``rd1``, the Code of Practice for
+Research Data Usage Metrics (the default, ``counter_rd1``), or ``r5.1``, COUNTER Release 5.1's
+Item Report (``counter_r51``). It is gzip-compressed (with the code-69 "compressed" exception
+DataCite asks for in the header) and sent with ``PUT /reports/{id}`` under a UUID derived from
+the repository and month, kept in ``heratio_doi_usage_report``: re-running a month updates the
+same report, whichever release it is in. A 202 means "accepted, pending validation"; the
+report is then polled until accepted or rejected.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import hashlib
 import json
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,46 +33,58 @@ from heratio_doi_pipelines.datacite.events_client import (
     REPORT_REJECTED,
     EventsClient,
 )
-from heratio_doi_pipelines.datacite.shapes import publisher_name
 from heratio_doi_pipelines.errors import HeratioDoiError
-from heratio_doi_pipelines.events.access_logs import ROBOTS_LIST_VERSION
+from heratio_doi_pipelines.events import counter_r51, counter_rd1
 from heratio_doi_pipelines.events.config import EventsConfig
-from heratio_doi_pipelines.events.identity import USAGE_RELATION_TYPES, bare_doi
-from heratio_doi_pipelines.reports.months import add_months, as_datetime, month_label
+from heratio_doi_pipelines.events.usage_month import MonthUsage, month_usage
+from heratio_doi_pipelines.reports.months import month_label
 from heratio_doi_pipelines.store.schema import require_tables
-from heratio_doi_pipelines.store.tables import (
-    ahg_datacite_event,
-    ahg_doi,
-    heratio_doi_usage_report,
-)
+from heratio_doi_pipelines.store.tables import heratio_doi_usage_report
 
 REPORT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://heratio.org/ns/counter-usage-report")
 MAX_DATASETS = 50_000  # DataCite's limit per report
-PLATFORM = "Heratio"
-COMPRESSED_EXCEPTION = {
-    "code": 69,
-    "severity": "warning",
-    "message": "Report is compressed using gzip",
-    "help-url": "https://github.com/datacite/sashimi",
-    "data": "usage data needs to be uncompressed",
-}
-# Events API relation type → COUNTER metric type (access method "regular").
-METRIC_TYPES = {
-    "total-dataset-investigations-regular": "total-dataset-investigations",
-    "unique-dataset-investigations-regular": "unique-dataset-investigations",
-    "total-dataset-requests-regular": "total-dataset-requests",
-    "unique-dataset-requests-regular": "unique-dataset-requests",
-}
 BEARER_NEEDED = (
     "usage reports need a DataCite Bearer token (datacite_api_token / DATACITE_API_TOKEN): "
     "DataCite does not accept repository credentials at /reports"
 )
 
-ROBOTS_LIST = f"COUNTER-Robots {ROBOTS_LIST_VERSION}"
-
 
 class UsageReportError(HeratioDoiError):
-    """The report cannot be sent as configured (no Bearer token, too many datasets)."""
+    """The report cannot be sent as configured (no Bearer token, too many datasets, a release
+    the pipeline cannot write)."""
+
+
+@dataclass(frozen=True)
+class ReportRelease:
+    """How one COUNTER release shapes the month's usage, counts its items and tells a change."""
+
+    name: str  # as ``doi_usage_report_release`` names it
+    build: Callable[..., dict[str, Any]]  # (MonthUsage, EventsConfig, compress=, created=)
+    datasets: Callable[[dict[str, Any]], int]
+    content: Callable[[dict[str, Any]], Any]  # what DataCite would see change
+
+
+RELEASES: dict[str, ReportRelease] = {
+    "rd1": ReportRelease(
+        "rd1", counter_rd1.dataset_report, counter_rd1.datasets, counter_rd1.content
+    ),
+    "r5.1": ReportRelease(
+        "r5.1", counter_r51.item_report, counter_r51.datasets, counter_r51.content
+    ),
+}
+DEFAULT_RELEASE = "rd1"
+
+
+def report_release(value: str | None) -> ReportRelease:
+    """The release ``doi_usage_report_release`` names (``rd1`` when unset); any other value
+    is an error naming the choices."""
+    text = (value or DEFAULT_RELEASE).strip().lower()
+    if text not in RELEASES:
+        raise UsageReportError(
+            f"doi_usage_report_release {value!r} is not a usage report release the pipeline "
+            f"writes: choose one of {', '.join(RELEASES)}"
+        )
+    return RELEASES[text]
 
 
 @dataclass
@@ -83,11 +96,14 @@ class UsageReportResult:
     http_status: int | None = None
     polls: int = 0
     message: str = ""
+    release: str = ""  # the release built (a follow-up builds nothing)
     report: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
+        built = f"{self.release}, " if self.release else ""
         text = (
-            f"usage report {self.month} ({self.report_id}): {self.status}, {self.datasets} datasets"
+            f"usage report {self.month} ({built}{self.report_id}): {self.status}, "
+            f"{self.datasets} datasets"
         )
         return f"{text}; {self.message}" if self.message else text
 
@@ -99,118 +115,28 @@ def report_id_for(repository_id: str, month: date) -> str:
     )
 
 
-def month_period(month: date) -> dict[str, str]:
-    first = date(month.year, month.month, 1)
-    last = add_months(first, 1) - timedelta(days=1)
-    return {"begin-date": first.isoformat(), "end-date": last.isoformat()}
-
-
-def _usage_totals(conn: sa.Connection, month: date) -> dict[str, dict[str, int]]:
-    t = ahg_datacite_event
-    when = sa.func.coalesce(t.c.occurred_at, t.c.created_at)
-    first = date(month.year, month.month, 1)
-    rows = conn.execute(
-        sa.select(t.c.subj_id, t.c.relation_type_id, sa.func.sum(sa.func.coalesce(t.c.total, 1)))
-        .where(
-            t.c.relation_type_id.in_(USAGE_RELATION_TYPES),
-            when >= as_datetime(first),
-            when < as_datetime(add_months(first, 1)),
-        )
-        .group_by(t.c.subj_id, t.c.relation_type_id)
-    )
-    totals: dict[str, dict[str, int]] = defaultdict(dict)
-    for subj, relation, count in rows:
-        doi = bare_doi(subj)
-        metric = METRIC_TYPES[relation]
-        totals[doi][metric] = totals[doi].get(metric, 0) + int(count or 0)
-    return totals
-
-
-def _dataset_details(conn: sa.Connection, dois: list[str]) -> dict[str, dict[str, Any]]:
-    """Title, year, landing page and publisher from what DataCite was last sent for each DOI."""
-    details: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(dois), 500):
-        chunk = dois[start : start + 500]
-        rows = conn.execute(
-            sa.select(
-                ahg_doi.c.doi, ahg_doi.c.metadata_json, ahg_doi.c.url, ahg_doi.c.minted_at
-            ).where(sa.func.lower(ahg_doi.c.doi).in_(chunk))
-        )
-        for doi, meta, url, minted_at in rows:
-            meta = meta if isinstance(meta, dict) else (json.loads(meta) if meta else {})
-            titles = meta.get("titles") or []
-            publisher = publisher_name(meta.get("publisher"))
-            details[bare_doi(doi)] = {
-                "title": (titles[0].get("title") if titles else None),
-                "yop": meta.get("publicationYear") or (minted_at.year if minted_at else None),
-                "uri": meta.get("url") or url,
-                "publisher": publisher,
-            }
-    return details
-
-
 def build_usage_report(
     doi_engine: sa.Engine,
     config: EventsConfig,
     month: date,
     *,
     compress: bool = True,
-    created: date | None = None,
+    created: date | datetime | None = None,
+    usage: MonthUsage | None = None,
 ) -> dict[str, Any]:
-    """The SUSHI dataset report (DSR, rd1) for ``month`` from the daily usage totals."""
-    period = month_period(month)
-    with doi_engine.connect() as conn:
-        totals = _usage_totals(conn, month)
-        details = _dataset_details(conn, sorted(totals))
-    datasets = []
-    publisher_id = (
-        [{"type": "client-id", "value": config.repository_id.lower()}]
-        if config.repository_id
-        else []
-    )
-    for doi in sorted(totals):
-        info = details.get(doi, {})
-        instances = [
-            {"access-method": "regular", "metric-type": metric, "count": count}
-            for metric, count in sorted(totals[doi].items())
-            if count > 0
-        ]
-        if not instances:
-            continue
-        datasets.append(
-            {
-                "dataset-id": [{"type": "DOI", "value": doi}],
-                "dataset-title": info.get("title") or doi,
-                "yop": str(info.get("yop") or month.year),
-                "uri": info.get("uri") or f"https://doi.org/{doi}",
-                "publisher": info.get("publisher") or config.publisher,
-                # required by DataCite's rd1 schema: the repository's DataCite client id
-                "publisher-id": publisher_id,
-                "platform": PLATFORM,
-                "data-type": "dataset",
-                "performance": [{"period": period, "instance": instances}],
-            }
-        )
-    return {
-        "report-header": {
-            "report-name": "dataset report",
-            "report-id": "DSR",
-            "release": "rd1",
-            "created": (created or utcnow().date()).isoformat(),
-            "created-by": config.repository_id or PLATFORM,
-            "reporting-period": period,
-            "report-filters": [],
-            # which robots list filtered the counts (COUNTER-Robots, as the Code of Practice asks)
-            "report-attributes": [{"name": "robots_list", "value": ROBOTS_LIST}],
-            "exceptions": [COMPRESSED_EXCEPTION] if compress else [],
-        },
-        "report-datasets": datasets,
-    }
+    """The report of ``month`` in the configured release (``config.usage_report_release``)."""
+    release = report_release(config.usage_report_release)
+    if created is None:
+        created = utcnow()
+    elif not isinstance(created, datetime):
+        created = datetime(created.year, created.month, created.day)
+    usage = usage or month_usage(doi_engine, month)
+    return release.build(usage, config, compress=compress, created=created)
 
 
-def _content_hash(report: dict[str, Any]) -> str:
-    """What DataCite would see change (the header's ``created`` date does not count)."""
-    body = {"period": report["report-header"]["reporting-period"], "d": report["report-datasets"]}
+def _content_hash(release: ReportRelease, report: dict[str, Any]) -> str:
+    """What DataCite would see change (the creation time does not count)."""
+    body = release.content(report)
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -254,10 +180,11 @@ def submit_usage_report(
     unchanged one it is still validating is only followed up.
     """
     require_tables(doi_engine, ("ahg_datacite_event", "heratio_doi_usage_report"))
+    release = report_release(config.usage_report_release)
     if not config.uses_bearer:
         raise UsageReportError(BEARER_NEEDED)
     report = build_usage_report(doi_engine, config, month, compress=compress)
-    datasets = len(report["report-datasets"])
+    datasets = release.datasets(report)
     if datasets > MAX_DATASETS:
         raise UsageReportError(
             f"{datasets} datasets had usage in {month_label(month)}; DataCite takes at most "
@@ -265,8 +192,10 @@ def submit_usage_report(
         )
     with doi_engine.begin() as conn:
         row = _report_row(conn, month, report_id_for(config.repository_id, month))
-    result = UsageReportResult(month_label(month), row.report_id, "built", datasets, report=report)
-    content = _content_hash(report)
+    result = UsageReportResult(
+        month_label(month), row.report_id, "built", datasets, release=release.name, report=report
+    )
+    content = _content_hash(release, report)
     if datasets == 0:
         result.status, result.message = "empty", "no usage recorded for the month; nothing sent"
         _save(doi_engine, month, status="empty", datasets=0, payload_hash=content)

@@ -71,6 +71,36 @@ def report(report_id: str = "DSR", **header: Any) -> dict[str, Any]:
     return {"report-header": report_header, "report-datasets": [dataset]}
 
 
+def r51_report(**header: Any) -> dict[str, Any]:
+    """A COUNTER Release 5.1 Item Report: Report_Header (Release "5.1") and Report_Items."""
+    report_header = {
+        "Report_Name": "Item Report",
+        "Report_ID": "IR",
+        "Release": "5.1",
+        "Institution_Name": "The World",
+        "Institution_ID": {"Proprietary": ["HERATIO.TEST:0000000000000000"]},
+        "Report_Filters": {"Begin_Date": "2026-03-01", "End_Date": "2026-03-31"},
+        "Created": "2026-04-01T00:00:00Z",
+        "Created_By": "Heratio Demo Archive",
+        "Registry_Record": "",
+        **header,
+    }
+    item = {
+        "Item": "Letters home",
+        "Publisher": "Heratio Demo Archive",
+        "Platform": "Heratio",
+        "Item_ID": {"DOI": "10.5072/heratio/2026/42"},
+        "Attribute_Performance": [
+            {
+                "Data_Type": "Dataset",
+                "Access_Method": "Regular",
+                "Performance": {"Total_Item_Investigations": {"2026-03": 3}},
+            }
+        ],
+    }
+    return {"Report_Header": report_header, "Report_Items": [{"Items": [item]}]}
+
+
 # Events -------------------------------------------------------------------------------
 
 
@@ -216,6 +246,31 @@ def test_report_header_must_be_complete(emulator):
     missing = requests.post(f"{emulator.url}/reports", json={"report-datasets": []}, headers=TOKEN)
     assert missing.status_code == 422
     assert emulator.stats()["reports"]["invalid"] == 2
+
+
+def test_r51_reports_are_recognised_by_their_header(emulator):
+    url = f"{emulator.url}/reports/heratio-2026-03"
+    response = requests.put(url, json=r51_report(), headers=TOKEN)
+    assert response.status_code == 201
+    assert response.json()["report"]["release"] == "5.1"
+    shown = requests.get(url).json()["report"]
+    assert shown["report-header"]["Report_ID"] == "IR"
+    assert [i["Item_ID"]["DOI"] for i in shown["report-datasets"]] == ["10.5072/heratio/2026/42"]
+    incomplete = r51_report()
+    del incomplete["Report_Header"]["Release"]
+    del incomplete["Report_Header"]["Report_Filters"]["End_Date"]
+    answer = requests.put(url, json=incomplete, headers=TOKEN)
+    assert answer.status_code == 422
+    assert {e["source"] for e in answer.json()["errors"]} == {
+        "Report_Header.Release",
+        "Report_Header.Report_Filters.End_Date",
+    }
+    older = requests.put(url, json=r51_report(Release="5"), headers=TOKEN)
+    assert older.status_code == 422
+    assert "Is not a supported release: 5" in older.text
+    no_items = {**r51_report(), "Report_Items": [{"Title": "no Items"}]}
+    assert requests.put(url, json=no_items, headers=TOKEN).status_code == 422
+    assert emulator.stats()["reports"]["invalid"] == 3
 
 
 def test_put_report_with_the_same_id_updates_it(emulator):

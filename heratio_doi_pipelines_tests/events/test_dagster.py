@@ -61,6 +61,7 @@ def test_backfill_then_flush_then_report(
     resources: dict[str, object],
     emulator: EmulatorHandle,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     give_dois(archive, described_records(archive)[:6])
     usage = load_usage_map(archive, archive)
@@ -87,7 +88,15 @@ def test_backfill_then_flush_then_report(
     report = dg.materialize([usage_report], resources=resources, partition_key="2026-03-01")
     meta = _metadata(report, "usage_report")
     assert meta["status"] == "accepted" and meta["datasets"] > 0
+    assert meta["release"] == "rd1"
     assert list(emulator.state.reports) == [meta["report_id"]]
+
+    monkeypatch.setenv("DOI_USAGE_REPORT_RELEASE", "r5.1")
+    again = dg.materialize([usage_report], resources=resources, partition_key="2026-03-01")
+    meta_r51 = _metadata(again, "usage_report")
+    assert (meta_r51["release"], meta_r51["status"]) == ("r5.1", "accepted")
+    assert meta_r51["datasets"] == meta["datasets"]
+    assert emulator.state.reports[meta["report_id"]].header["Release"] == "5.1"
 
 
 def test_the_flush_fails_the_run_with_the_token_message(

@@ -224,9 +224,10 @@ def usage_report(
     heratio_db: HeratioDatabase,
     datacite: DataCite,
 ) -> dg.MaterializeResult:
-    """The month's COUNTER dataset usage report (SUSHI JSON, gzip) at DataCite /reports,
-    under a stable report id so re-running a month updates it; a 202 is followed up until
-    DataCite accepts or rejects the report."""
+    """The month's COUNTER usage report (SUSHI JSON, gzip) at DataCite /reports, in the release
+    doi_usage_report_release names (rd1 dataset report, or the R5.1 Item Report), under a
+    stable report id so re-running a month updates it; a 202 is followed up until DataCite
+    accepts or rejects the report."""
     engine = heratio_db.doi_engine()
     month = date.fromisoformat(context.partition_key)
     events_config = _events_config(datacite, engine)
@@ -242,6 +243,7 @@ def usage_report(
     context.log.info(result.summary())
     metadata: dict[str, dg.MetadataValue] = {
         "status": dg.MetadataValue.text(result.status),
+        "release": dg.MetadataValue.text(result.release),
         "report_id": dg.MetadataValue.text(result.report_id),
         "datasets": dg.MetadataValue.int(result.datasets),
         "polls": dg.MetadataValue.int(result.polls),

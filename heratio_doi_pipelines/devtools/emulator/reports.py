@@ -1,5 +1,8 @@
 """``/reports``: COUNTER (SUSHI JSON) usage reports, how DataCite really receives usage.
 
+Two shapes are taken: release ``rd1`` of the Code of Practice for Research Data (hyphenated
+keys, ``report-header`` and ``report-datasets``) and COUNTER Release 5.1 (``Report_Header``
+with ``Release: "5.1"`` and ``Report_Items``, whose items are kept as the report's datasets).
 DataCite may answer 202 ("accepted, pending validation") and settle the report later; the
 emulator models that with ``report_mode`` and a number of status polls before it settles.
 """
@@ -31,6 +34,9 @@ from heratio_doi_pipelines.devtools.emulator.responses import (
 from heratio_doi_pipelines.devtools.emulator.store import ReportRecord, utc_now
 
 REQUIRED_HEADER = ("report-name", "report-id", "release", "created-by")
+R51_HEADER = "Report_Header"
+R51_RELEASE = "5.1"
+R51_REQUIRED_HEADER = ("Report_Name", "Report_ID", "Release", "Institution_Name", "Created_By")
 PENDING_MESSAGE = "accepted, pending validation"
 
 
@@ -71,22 +77,21 @@ def decode_report(
     return body, compressed
 
 
-def header_errors(report: dict[str, Any]) -> list[dict[str, str]]:
-    """422 entries for a report-header lacking COUNTER's required fields."""
+def _blank(source: str) -> dict[str, str]:
+    return {"source": source, "title": "Can't be blank"}
+
+
+def _rd1_errors(report: dict[str, Any]) -> list[dict[str, str]]:
     header = report.get("report-header")
     if not isinstance(header, dict):
-        return [{"source": "report-header", "title": "Can't be blank"}]
-    errors = [
-        {"source": f"report-header.{key}", "title": "Can't be blank"}
-        for key in REQUIRED_HEADER
-        if not header.get(key)
-    ]
+        return [_blank("report-header")]
+    errors = [_blank(f"report-header.{key}") for key in REQUIRED_HEADER if not header.get(key)]
     period = header.get("reporting-period")
     if not isinstance(period, dict):
-        errors.append({"source": "report-header.reporting-period", "title": "Can't be blank"})
+        errors.append(_blank("report-header.reporting-period"))
     else:
         errors += [
-            {"source": f"report-header.reporting-period.{key}", "title": "Can't be blank"}
+            _blank(f"report-header.reporting-period.{key}")
             for key in ("begin-date", "end-date")
             if not period.get(key)
         ]
@@ -94,6 +99,46 @@ def header_errors(report: dict[str, Any]) -> list[dict[str, str]]:
     if not isinstance(datasets, list):
         errors.append({"source": "report-datasets", "title": "Must be an array"})
     return errors
+
+
+def _r51_errors(report: dict[str, Any]) -> list[dict[str, str]]:
+    header = report[R51_HEADER]
+    if not isinstance(header, dict):
+        return [_blank(R51_HEADER)]
+    errors = [_blank(f"{R51_HEADER}.{key}") for key in R51_REQUIRED_HEADER if not header.get(key)]
+    release = header.get("Release")
+    if release and release != R51_RELEASE:
+        errors.append(
+            {"source": f"{R51_HEADER}.Release", "title": f"Is not a supported release: {release}"}
+        )
+    filters = header.get("Report_Filters")
+    if not isinstance(filters, dict):
+        errors.append(_blank(f"{R51_HEADER}.Report_Filters"))
+    else:
+        errors += [
+            _blank(f"{R51_HEADER}.Report_Filters.{key}")
+            for key in ("Begin_Date", "End_Date")
+            if not filters.get(key)
+        ]
+    groups = report.get("Report_Items", [])
+    if not isinstance(groups, list) or not all(
+        isinstance(g, dict) and isinstance(g.get("Items"), list) for g in groups
+    ):
+        errors.append({"source": "Report_Items", "title": "Must be an array of Items"})
+    return errors
+
+
+def header_errors(report: dict[str, Any]) -> list[dict[str, str]]:
+    """422 entries for a report header lacking COUNTER's required fields (either release)."""
+    return _r51_errors(report) if R51_HEADER in report else _rd1_errors(report)
+
+
+def report_parts(report: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """(header, datasets) of a valid report: an R5.1 report's items are its datasets."""
+    if R51_HEADER in report:
+        groups = report.get("Report_Items", [])
+        return report[R51_HEADER], [item for group in groups for item in group["Items"]]
+    return report["report-header"], report.get("report-datasets", [])
 
 
 class ReportRoutes:
@@ -114,7 +159,8 @@ class ReportRoutes:
     def resource(record: ReportRecord, *, include_datasets: bool) -> dict[str, Any]:
         resource: dict[str, Any] = {
             "id": record.id,
-            "report-header": record.header,
+            "report-header": record.header,  # as sent: rd1's report-header or R5.1's
+            "release": record.header.get("release") or record.header.get("Release"),
             "status": record.status,
             "compressed": record.compressed,
             "dataset-count": len(record.datasets),
@@ -168,8 +214,7 @@ class ReportRoutes:
             else:
                 record.submissions += 1
                 record.updated = utc_now()
-            record.header = report["report-header"]
-            record.datasets = report.get("report-datasets", [])
+            record.header, record.datasets = report_parts(report)
             record.compressed = compressed
             record.status, record.final_status = status, final
             record.pending_polls_left = self.ctx.report_pending_polls
