@@ -86,7 +86,8 @@ def enqueue_command(
     "--bulk",
     is_flag=True,
     help="Use the bulk budget (doi_bulk_rate_limit, default 500 per 5 minutes) whatever the "
-    "batch size; batches past doi_bulk_threshold use it anyway.",
+    "batch size; batches past doi_bulk_threshold, and batches with due items queued in bulk "
+    "mode (sync --repair of outdated metadata), use it anyway.",
 )
 def process_command(
     limit: int, actions: tuple[str, ...], concurrency: int, lease_seconds: int, bulk: bool
@@ -94,10 +95,14 @@ def process_command(
     """Process due queue items once, then exit."""
     from heratio_doi_pipelines.catalogue.owners import RecordOwners
     from heratio_doi_pipelines.notify import notification_settings, notifier_from_settings
+    from heratio_doi_pipelines.queue.enqueue import bulk_requested
     from heratio_doi_pipelines.queue.processor import process_queue
 
     doi_engine = cached_engine(doi_db_url())
     require_tables(doi_engine)
+    queued_in_bulk = bulk_requested(doi_engine, list(actions) or None)
+    if queued_in_bulk and not bulk:
+        click.echo("queued items ask for the bulk budget (sync --repair): this batch uses it")
     access = DataCiteAccess(doi_engine)
     for warning in access.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -122,7 +127,7 @@ def process_command(
                 doi_engine,
                 catalogue_engine,
                 access=access,
-                bulk=bulk or None,
+                bulk=bulk or queued_in_bulk or None,
                 limit=limit,
                 actions=list(actions) or None,
                 concurrency=concurrency,
@@ -147,7 +152,11 @@ def process_command(
 
 
 @click.command("sync")
-@click.option("--repair", is_flag=True, help="Queue the updates that make DataCite agree.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Queue the updates that make DataCite agree (those of outdated metadata in bulk mode).",
+)
 def sync_command(repair: bool) -> None:
     """Compare every local DOI with DataCite in bulk; print and save the drift report."""
     from heratio_doi_pipelines.paths import reports_dir

@@ -1,4 +1,9 @@
-"""Putting records on the work queue, at most one open item per record and action."""
+"""Putting records on the work queue, at most one open item per record and action.
+
+An item may ask for the bulk budget (``bulk``): the batch that runs it then uses
+``doi_bulk_rate_limit``, as the launchpad's ``bulk: true`` and ``process --bulk`` ask for a
+whole run (``bulk_requested`` tells the callers of the processor).
+"""
 
 from __future__ import annotations
 
@@ -39,8 +44,12 @@ def enqueue(
     target_state: str | None = None,
     priority: int = 100,
     max_attempts: int = 3,
+    bulk: bool = False,
 ) -> EnqueueResult:
     """Queue ``action`` for each record unless an open item for the same action exists.
+
+    ``bulk`` marks the new items as asking for the bulk budget (an item already open keeps
+    what it asked for).
 
     The database keeps it to one open item per record and action (the unique index over
     ``open_action``): the insert skips rows that conflict, so of two concurrent enqueues of
@@ -68,6 +77,7 @@ def enqueue(
             "priority": priority,
             "attempts": 0,
             "max_attempts": max_attempts,
+            "bulk": bulk,
             "scheduled_at": now,
             "created_at": now,
         }
@@ -110,18 +120,37 @@ def _open_record_ids(engine: sa.Engine, action: str, ids: list[int]) -> set[int]
     return found
 
 
+def _of_actions(actions: Iterable[str]) -> sa.ColumnElement[bool]:
+    """Items of these pipeline actions, Heratio's rows (no ``pipeline_action``) included."""
+    q = ahg_doi_queue
+    return sa.or_(
+        *(
+            sa.or_(
+                q.c.pipeline_action == action,
+                sa.and_(q.c.pipeline_action.is_(None), q.c.action == HERATIO_ACTION[action]),
+            )
+            for action in actions
+        )
+    )
+
+
 def open_items(engine: sa.Engine, action: str | None = None) -> dict[str, int]:
     """Open queue items by status (optionally of one action), for run metadata and sensors."""
     with engine.connect() as conn:
         query = sa.select(ahg_doi_queue.c.status, sa.func.count()).group_by(ahg_doi_queue.c.status)
         if action:
-            query = query.where(
-                sa.or_(
-                    ahg_doi_queue.c.pipeline_action == action,
-                    sa.and_(
-                        ahg_doi_queue.c.pipeline_action.is_(None),
-                        ahg_doi_queue.c.action == HERATIO_ACTION[action],
-                    ),
-                )
-            )
+            query = query.where(_of_actions([action]))
         return {status: int(n) for status, n in conn.execute(query)}
+
+
+def bulk_requested(engine: sa.Engine, actions: Iterable[str] | None = None) -> bool:
+    """Whether an open item of these actions (all when None) asks for the bulk budget.
+
+    One query on the status index: open items are few beside the closed ones.
+    """
+    q = ahg_doi_queue
+    query = sa.select(q.c.id).where(q.c.status.in_(OPEN_STATUSES), q.c.bulk.is_(True))
+    if actions:
+        query = query.where(_of_actions(actions))
+    with engine.connect() as conn:
+        return conn.execute(query.limit(1)).first() is not None

@@ -5,7 +5,10 @@ pagination, one page in memory at a time) instead of one GET per DOI, compares e
 DOI (state, URL, key metadata) with what DataCite holds, and reports drift: DOIs stuck in
 draft, DOIs missing at DataCite (confirmed with a single GET, since DataCite's search index
 can lag), and DOIs under our prefix that the catalogue does not know. With ``repair`` it
-queues the updates that make DataCite agree with the catalogue again.
+queues the updates that make DataCite agree with the catalogue again. The updates of DOIs
+whose stored metadata is outdated (an older schema or mapping: typically every DOI after an
+upgrade) are queued asking for the bulk budget (``enqueue(..., bulk=True)``, the request the
+launchpad's ``bulk: true`` makes for a run), as DataCite asks for sustained re-sending.
 
 A DOI reserved here but never confirmed (its answer was lost, or Heratio minted it) that
 DataCite holds in the state and with the URL its mint wants is confirmed on every sync,
@@ -48,6 +51,7 @@ from heratio_doi_pipelines.store.schema import require_tables
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_queue
 
 DRIFT_COLUMNS = ["doi", "information_object_id", "kind", "local", "datacite", "repair"]
+BULK_UPDATE = f"{UPDATE} (bulk)"  # the repair of outdated metadata
 
 # The local state DataCite should show for each local status.
 EXPECTED_REMOTE_STATE = {
@@ -77,6 +81,7 @@ class SyncReport:
     pages: int = 0
     drift: list[Drift] = field(default_factory=list)
     queued_updates: int = 0
+    queued_bulk_updates: int = 0  # of queued_updates: outdated metadata, in bulk mode
     queued_mints: int = 0
     confirmed: int = 0  # unconfirmed DOIs that DataCite holds as wanted, now confirmed
 
@@ -95,7 +100,12 @@ class SyncReport:
         if self.confirmed:
             text += f"; confirmed {self.confirmed} DOIs DataCite already held"
         if self.queued_updates or self.queued_mints:
-            text += f"; queued {self.queued_updates} updates, {self.queued_mints} mints"
+            bulk = (
+                f" ({self.queued_bulk_updates} of outdated metadata in bulk mode)"
+                if self.queued_bulk_updates
+                else ""
+            )
+            text += f"; queued {self.queued_updates} updates{bulk}, {self.queued_mints} mints"
         return text
 
     def write_csv(self, path: Path) -> Path:
@@ -164,6 +174,7 @@ def sync_with_datacite(
     seen: set[int] = set()  # ahg_doi ids the listing showed
     remote_only: dict[str, str] = {}  # DOI -> DataCite state
     to_update: list[int] = []
+    to_update_in_bulk: set[int] = set()  # records whose stored metadata is outdated
     observed: list[tuple[int, DoiResponse, bool]] = []
     unconfirmed: list[tuple[Any, DoiResponse]] = []  # of the current page only
     to_mint: dict[str, list[int]] = {}
@@ -193,6 +204,9 @@ def sync_with_datacite(
             return
         metadata_drift = any(kind in ("metadata", OUTDATED_METADATA) for kind, _, _ in drifts)
         observed.append((row.id, found, metadata_drift))
+        in_bulk = any(kind == OUTDATED_METADATA for kind, _, _ in drifts)
+        if in_bulk:
+            to_update_in_bulk.add(row.information_object_id)
         for kind, local, theirs in drifts:
             report.drift.append(
                 Drift(
@@ -201,7 +215,7 @@ def sync_with_datacite(
                     kind,
                     local,
                     theirs,
-                    UPDATE if repair else "",
+                    (BULK_UPDATE if in_bulk else UPDATE) if repair else "",
                 )
             )
             to_update.append(row.information_object_id)
@@ -279,7 +293,10 @@ def sync_with_datacite(
                 values["payload_hash"] = None
             conn.execute(ahg_doi.update().where(ahg_doi.c.id == doi_id).values(**values))
     if repair:
-        report.queued_updates = enqueue(engine, UPDATE, sorted(set(to_update))).count
+        bulk = sorted(to_update_in_bulk)
+        report.queued_bulk_updates = enqueue(engine, UPDATE, bulk, bulk=True).count
+        rest = sorted(set(to_update) - to_update_in_bulk)
+        report.queued_updates = report.queued_bulk_updates + enqueue(engine, UPDATE, rest).count
         for target, ids in sorted(to_mint.items()):
             report.queued_mints += enqueue(engine, MINT, ids, target_state=target).count
     return report

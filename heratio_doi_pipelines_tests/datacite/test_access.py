@@ -302,7 +302,7 @@ def test_bulk_budget_is_used_past_the_threshold_and_when_asked_for(
 ) -> None:
     import dagster as dg
 
-    from heratio_doi_pipelines.defs.datacite.assets import minted_dois
+    from heratio_doi_pipelines.defs.datacite.assets import minted_dois, updated_dois
     from heratio_doi_pipelines.defs.shared.resources import HeratioDatabase
 
     _site_env(monkeypatch, emulator)
@@ -330,6 +330,19 @@ def test_bulk_budget_is_used_past_the_threshold_and_when_asked_for(
     assert str(meta["rate_budget"]).startswith("bulk: 600 per 60 s")
     assert (meta["datacite_requests"], meta["http_429"]) == (1, 0)
     assert meta["accepted_per_s"] > 0
+    assert meta["bulk_asked_by_queue"] is False
+
+    # an item queued in bulk mode (as sync --repair queues outdated metadata) asks for it too
+    enqueue(heratio_site, "update", ids[:1], bulk=True)
+    result = dg.materialize(
+        [updated_dois],
+        resources={"heratio_db": HeratioDatabase(doi_db_url=url), "datacite": DataCite()},
+    )
+    (materialization,) = result.asset_materializations_for_node("updated_dois")
+    meta = {k: v.value for k, v in materialization.metadata.items()}
+    assert meta["bulk_asked_by_queue"] is True
+    assert str(meta["rate_budget"]).startswith("bulk: 600 per 60 s")
+    assert meta["completed_items"] + meta["skipped_items"] == 1
 
 
 def test_process_reports_the_rate_and_the_budget(

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.queue.actions import MINT, UPDATE
-from heratio_doi_pipelines.queue.enqueue import enqueue
+from heratio_doi_pipelines.queue.enqueue import bulk_requested, enqueue
 from heratio_doi_pipelines.store.tables import ahg_doi_queue
 
 q = ahg_doi_queue
@@ -87,6 +87,27 @@ def test_heratios_own_open_rows_count_and_stay_unconstrained(engine: sa.Engine) 
 
     assert (result.queued, result.already_queued) == ([6, 9], [5, 8])
     assert enqueue(engine, "deactivate", [6]).already_queued == [6]
+
+
+def test_items_queued_in_bulk_mode_ask_for_the_bulk_budget_while_open(engine: sa.Engine) -> None:
+    enqueue(engine, MINT, [1])
+    with engine.begin() as conn:  # Heratio's own rows ask for nothing (NULL)
+        conn.execute(q.insert().values(information_object_id=9, action="update", status="pending"))
+    assert not bulk_requested(engine)
+
+    assert enqueue(engine, UPDATE, [2, 3], bulk=True).queued == [2, 3]
+    assert enqueue(engine, UPDATE, [3, 4]).queued == [4]  # an open item keeps its request
+    with engine.connect() as conn:
+        asked = dict(
+            conn.execute(sa.select(q.c.information_object_id, q.c.bulk).order_by(q.c.id)).all()
+        )
+    assert asked == {1: False, 9: None, 2: True, 3: True, 4: False}
+    assert bulk_requested(engine) and bulk_requested(engine, [UPDATE])
+    assert not bulk_requested(engine, [MINT])
+
+    with engine.begin() as conn:
+        conn.execute(q.update().where(q.c.bulk.is_(True)).values(status="completed"))
+    assert not bulk_requested(engine, [UPDATE])
 
 
 def test_concurrent_enqueues_make_one_open_item_per_record(db_url: str, engine: sa.Engine) -> None:

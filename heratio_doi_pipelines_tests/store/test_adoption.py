@@ -22,6 +22,7 @@ PIPELINE_COLUMNS = [
     "ahg_doi.repository_id",
     "ahg_doi.reserved_at",
     "ahg_doi.url",
+    "ahg_doi_queue.bulk",
     "ahg_doi_queue.claimed_by",
     "ahg_doi_queue.lease_expires_at",
     "ahg_doi_queue.open_action",

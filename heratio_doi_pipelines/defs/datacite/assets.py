@@ -19,6 +19,7 @@ from heratio_doi_pipelines.notify import (
 )
 from heratio_doi_pipelines.paths import reports_dir
 from heratio_doi_pipelines.queue.actions import DEACTIVATE, MINT, REINSTATE, UPDATE, VERIFY
+from heratio_doi_pipelines.queue.enqueue import bulk_requested
 from heratio_doi_pipelines.queue.processor import ProcessReport, process_queue
 from heratio_doi_pipelines.queue.sync import run_sync
 from heratio_doi_pipelines.reports.export import QUEUE_OPEN_ITEMS_CSV, export_queue_status
@@ -36,7 +37,8 @@ class QueueBatchConfig(dg.Config):
     bulk: bool = Field(
         default=False,
         description="Use the bulk budget (doi_bulk_rate_limit, DataCite's advice for sustained "
-        "bulk work) whatever the batch size; batches past doi_bulk_threshold use it anyway.",
+        "bulk work) whatever the batch size; batches past doi_bulk_threshold, and batches with "
+        "due items queued in bulk mode (sync repair of outdated metadata), use it anyway.",
     )
 
 
@@ -57,12 +59,15 @@ def _process(
         notification_settings(doi_engine, access.overrides),
         owner_lookup=RecordOwners(catalogue_engine),
     )
+    queued_in_bulk = bulk_requested(doi_engine, actions)
+    if queued_in_bulk and not config.bulk:
+        context.log.info("queued items ask for the bulk budget (sync repair): this batch uses it")
     try:
         report = process_queue(
             doi_engine,
             catalogue_engine,
             access=access,
-            bulk=config.bulk or None,
+            bulk=config.bulk or queued_in_bulk or None,
             limit=config.limit,
             actions=actions,
             concurrency=config.concurrency,
@@ -81,6 +86,7 @@ def _process(
     for error in mail.errors:
         context.log.warning(f"notification mail not sent: {error}")
     metadata = report_metadata(report)
+    metadata["bulk_asked_by_queue"] = dg.MetadataValue.bool(queued_in_bulk)
     metadata["emails_sent"] = dg.MetadataValue.int(mail.sent)
     metadata["email_errors"] = dg.MetadataValue.int(mail.failed)
     if report.auth_error:
@@ -255,7 +261,9 @@ def deactivated_dois(
 
 class SyncConfig(dg.Config):
     repair: bool = Field(
-        default=False, description="Queue the updates that make DataCite agree with the catalogue."
+        default=False,
+        description="Queue the updates that make DataCite agree with the catalogue (those of "
+        "outdated metadata in bulk mode).",
     )
 
 
@@ -293,6 +301,8 @@ def datacite_drift_report(
         "in_agreement": dg.MetadataValue.int(report.in_agreement),
         "drift": dg.MetadataValue.int(len(report.drift)),
         "queued_updates": dg.MetadataValue.int(report.queued_updates),
+        # of them: updates of outdated metadata, queued asking for the bulk budget
+        "queued_bulk_updates": dg.MetadataValue.int(report.queued_bulk_updates),
         "queued_mints": dg.MetadataValue.int(report.queued_mints),
         "confirmed": dg.MetadataValue.int(report.confirmed),
         "csv": dg.MetadataValue.path(str(path)),
