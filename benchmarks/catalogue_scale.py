@@ -20,12 +20,16 @@ Phases, each in a fresh process so that its peak RSS is its own:
 
 The emulator runs in its own process; its peak RSS is reported apart. The last output line
 is one JSON object. Usage:
-``python benchmarks/catalogue_scale.py --records 1000000 [--db postgresql://...] [--process N]``.
+``python benchmarks/catalogue_scale.py --records 1000000 [--db postgresql|postgresql://...]
+[--process N] [--workdir DIR [--phases sync,reports]]``: with ``--workdir`` the databases and
+each phase's result stay there, so a later run can repeat some phases on the same catalogue
+(the JSON line then merges the saved results of the phases not repeated).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -33,6 +37,7 @@ import resource
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -330,18 +335,108 @@ def _peak_rss_of(pid: int) -> float:
     return 0.0
 
 
-def _fresh_database(db: str, name: str, tmp: Path) -> str:
-    """A new empty database: a SQLite file, or a new database on the given server."""
-    if not db:
-        return f"sqlite:///{tmp / f'{name}.db'}"
-    url = sa.make_url(db)
-    database = f"bench_{name}_{os.getpid()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}"')
-        conn.exec_driver_sql(f"CREATE DATABASE \"{database}\" ENCODING 'UTF8' TEMPLATE template0")
-    admin.dispose()
+PHASES = (
+    "generate_1k",
+    "enqueue_1k",
+    "sensors_1k",
+    "generate",
+    "preflight",
+    "enqueue",
+    "sensors_n",
+    "process",
+    "sync",
+    "reports",
+)
+EMULATOR_PHASES = ("process", "sync")
+
+
+def _database(server: str, name: str, work: Path, *, create: bool) -> str:
+    """The phase databases: a SQLite file in ``work``, or a database on the server (a new
+    empty one when ``create``)."""
+    if not server:
+        path = work / f"{name}.db"
+        if create and path.exists():
+            path.unlink()
+        return f"sqlite:///{path}"
+    url = sa.make_url(server)
+    database = f"bench_{name}"
+    if create:
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.exec_driver_sql(
+                f"CREATE DATABASE \"{database}\" ENCODING 'UTF8' TEMPLATE template0"
+            )
+        admin.dispose()
     return url.set(database=database).render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def _server(db: str, work: Path) -> Iterator[str]:
+    """ "" for SQLite, the given PostgreSQL URL, or (``--db postgresql``) a local server whose
+    data stays in ``work/pg`` so later ``--phases`` runs find the same databases."""
+    if db != "postgresql":
+        yield db
+        return
+    from heratio_doi_pipelines.devtools.postgres_server import local_postgres
+
+    with local_postgres(work / "pg") as admin_url:
+        yield admin_url
+
+
+def _summary(records: int, backend: str, phases: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The JSON last line; a phase not run (yet) gives nulls, and its goals are not judged."""
+
+    def get(phase: str, key: str) -> Any:
+        return phases.get(phase, {}).get(key)
+
+    def ratio(key: str) -> float | None:
+        small, big = get("sensors_1k", key), get("sensors_n", key)
+        return round(big / small, 2) if small and big is not None else None
+
+    rss = {name: p["peak_rss_mib"] for name, p in phases.items()}
+    pipeline_rss = max(rss.values(), default=None)
+    ticks = [get("sensors_n", k) for k in ("pending_queue_sensor_s", "auto_mint_sensor_s")]
+    ratios = [ratio("pending_queue_sensor_s"), ratio("auto_mint_sensor_s")]
+    sync_rate = get("sync", "dois_per_s_excluding_listing")
+    dashboard_s = get("reports", "doi_dashboard_s")
+    goals: dict[str, bool | None] = {
+        "rss_le_1gib": None if pipeline_rss is None else pipeline_rss <= 1024,
+        "sensor_ticks_le_1s": None if None in ticks else max(ticks) <= 1.0,  # type: ignore[type-var]
+        "sensor_ticks_le_2x": None if None in ratios else max(ratios) <= 2.0,  # type: ignore[type-var]
+        "sync_ge_5000_per_s": None if sync_rate is None else sync_rate >= 5000,
+        "dashboard_le_1s": None if dashboard_s is None else dashboard_s <= 1.0,
+    }
+    return {
+        "records": records,
+        "backend": backend,
+        "generate_records_per_s": get("generate", "records_per_s"),
+        "preflight_records_per_s": get("preflight", "records_per_s"),
+        "enqueue_all_without_doi_s": get("enqueue", "seconds"),
+        "enqueued": get("enqueue", "queued"),
+        "process_items": get("process", "items"),
+        "process_items_per_s": get("process", "items_per_s"),
+        "process_sending_rps": get("process", "sending_rps"),
+        "sync_dois": get("sync", "remote_dois"),
+        "sync_dois_per_s": get("sync", "dois_per_s"),
+        "sync_dois_per_s_excluding_listing": sync_rate,
+        "pending_queue_sensor_s_1k": get("sensors_1k", "pending_queue_sensor_s"),
+        "pending_queue_sensor_s_n": get("sensors_n", "pending_queue_sensor_s"),
+        "pending_queue_sensor_ratio_n_to_1k": ratios[0],
+        "auto_mint_sensor_s_1k": get("sensors_1k", "auto_mint_sensor_s"),
+        "auto_mint_sensor_s_n": get("sensors_n", "auto_mint_sensor_s"),
+        "auto_mint_sensor_ratio_n_to_1k": ratios[1],
+        "doi_dashboard_s": dashboard_s,
+        "doi_queue_status_s": get("reports", "doi_queue_status_s"),
+        "doi_queue_status_open_items": get("reports", "open_items"),
+        "peak_rss_mib": rss,
+        "max_pipeline_rss_mib": pipeline_rss,
+        "emulator_peak_rss_mib": max(
+            (p.get("emulator_peak_rss_mib", 0.0) for p in phases.values()), default=None
+        ),
+        "goals_met": goals,
+        "measured_at": datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def main() -> None:
@@ -349,84 +444,76 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--process", type=int, default=20_000, help="mint items to process")
     parser.add_argument(
-        "--db", default="", help="PostgreSQL server URL (default: temporary SQLite files)"
+        "--db",
+        default="",
+        help="'postgresql' (a local server in the work directory, started and stopped here), "
+        "a PostgreSQL server URL, or nothing for SQLite files",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep databases and results here (default: a new temporary directory); "
+        "with --phases, later runs continue on the same databases",
+    )
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated subset, run in this order: {','.join(PHASES)}",
     )
     parser.add_argument("--skip-preflight", action="store_true")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="scale-bench-"))
-    os.environ.setdefault("HERATIO_DOI_DATA_DIR", str(tmp))
-    small = _fresh_database(args.db, "small", tmp)
-    big = _fresh_database(args.db, "big", tmp)
-    phases: dict[str, dict[str, Any]] = {}
+    wanted = [name.strip() for name in args.phases.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(PHASES))
+    if unknown:
+        parser.error(f"unknown phases: {', '.join(unknown)}")
+    if args.skip_preflight and "preflight" in wanted:
+        wanted.remove("preflight")
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HERATIO_DOI_DATA_DIR", str(work))
+    results_file = work / "results.json"
+    saved = json.loads(results_file.read_text()) if results_file.exists() else {}
+    if saved.get("records") not in (None, args.records):
+        parser.error(f"{work} holds a run of {saved['records']} records, not {args.records}")
+    phases: dict[str, dict[str, Any]] = saved.get("phases", {})
+    print(f"[work] {work}", flush=True)
 
-    def run(name: str, phase: Any, *phase_args: Any) -> None:
-        print(f"[{name}] ...", flush=True)
-        phases[name] = _in_own_process(phase, *phase_args)
-        print(f"[{name}] {json.dumps(phases[name])}", flush=True)
-
-    run("generate_1k", phase_generate, small, SMALL_RECORDS)
-    run("enqueue_1k", phase_enqueue, small)
-    run("sensors_1k", phase_sensors, small)
-    run("generate", phase_generate, big, args.records)
-    if not args.skip_preflight:
-        run("preflight", phase_preflight, big, str(tmp / "rejections.csv"))
-    run("enqueue", phase_enqueue, big)
-    run("sensors_n", phase_sensors, big)
-    proc, url = start_emulator()
-    try:
-        run("process", phase_process, big, url, args.process)
-        run("sync", phase_sync, big, url)
-        emulator_rss = _peak_rss_of(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    run("reports", phase_reports, big, str(tmp / "reports"))
-
-    s1, sn = phases["sensors_1k"], phases["sensors_n"]
-    pipeline_rss = max(p["peak_rss_mib"] for p in phases.values())
-    result = {
-        "records": args.records,
-        "backend": sa.make_url(big).get_backend_name(),
-        "generate_records_per_s": phases["generate"]["records_per_s"],
-        "preflight_records_per_s": phases.get("preflight", {}).get("records_per_s"),
-        "enqueue_all_without_doi_s": phases["enqueue"]["seconds"],
-        "enqueued": phases["enqueue"]["queued"],
-        "process_items": phases["process"]["items"],
-        "process_items_per_s": phases["process"]["items_per_s"],
-        "process_sending_rps": phases["process"]["sending_rps"],
-        "sync_dois": phases["sync"]["remote_dois"],
-        "sync_dois_per_s": phases["sync"]["dois_per_s"],
-        "sync_dois_per_s_excluding_listing": phases["sync"]["dois_per_s_excluding_listing"],
-        "pending_queue_sensor_s_1k": s1["pending_queue_sensor_s"],
-        "pending_queue_sensor_s_n": sn["pending_queue_sensor_s"],
-        "pending_queue_sensor_ratio_n_to_1k": round(
-            sn["pending_queue_sensor_s"] / s1["pending_queue_sensor_s"], 2
-        ),
-        "auto_mint_sensor_s_1k": s1["auto_mint_sensor_s"],
-        "auto_mint_sensor_s_n": sn["auto_mint_sensor_s"],
-        "auto_mint_sensor_ratio_n_to_1k": round(
-            sn["auto_mint_sensor_s"] / s1["auto_mint_sensor_s"], 2
-        ),
-        "doi_dashboard_s": phases["reports"]["doi_dashboard_s"],
-        "doi_queue_status_s": phases["reports"]["doi_queue_status_s"],
-        "peak_rss_mib": {name: p["peak_rss_mib"] for name, p in phases.items()},
-        "max_pipeline_rss_mib": pipeline_rss,
-        "emulator_peak_rss_mib": emulator_rss,
-        "goals_met": {
-            "rss_le_1gib": pipeline_rss <= 1024,
-            "sensor_ticks_le_1s": max(sn["pending_queue_sensor_s"], sn["auto_mint_sensor_s"])
-            <= 1.0,
-            "sensor_ticks_le_2x": max(
-                sn["pending_queue_sensor_s"] / s1["pending_queue_sensor_s"],
-                sn["auto_mint_sensor_s"] / s1["auto_mint_sensor_s"],
-            )
-            <= 2.0,
-            "sync_ge_5000_per_s": phases["sync"]["dois_per_s_excluding_listing"] >= 5000,
-            "dashboard_le_1s": phases["reports"]["doi_dashboard_s"] <= 1.0,
-        },
-        "measured_at": datetime.now().isoformat(timespec="seconds"),
-    }
-    print(json.dumps(result))
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(_server(args.db, work))
+        small = _database(server, "small", work, create="generate_1k" in wanted)
+        big = _database(server, "big", work, create="generate" in wanted)
+        backend = sa.make_url(big).get_backend_name()
+        emulator: tuple[subprocess.Popen[str], str] | None = None
+        try:
+            for name in (phase for phase in PHASES if phase in wanted):
+                if name in EMULATOR_PHASES and emulator is None:
+                    emulator = start_emulator()
+                url = emulator[1] if emulator else ""
+                calls: dict[str, tuple[Any, ...]] = {
+                    "generate_1k": (phase_generate, small, SMALL_RECORDS),
+                    "enqueue_1k": (phase_enqueue, small),
+                    "sensors_1k": (phase_sensors, small),
+                    "generate": (phase_generate, big, args.records),
+                    "preflight": (phase_preflight, big, str(work / "rejections.csv")),
+                    "enqueue": (phase_enqueue, big),
+                    "sensors_n": (phase_sensors, big),
+                    "process": (phase_process, big, url, args.process),
+                    "sync": (phase_sync, big, url),
+                    "reports": (phase_reports, big, str(work / "reports")),
+                }
+                print(f"[{name}] ...", flush=True)
+                phases[name] = _in_own_process(*calls[name])
+                if name in EMULATOR_PHASES and emulator is not None:
+                    phases[name]["emulator_peak_rss_mib"] = _peak_rss_of(emulator[0].pid)
+                print(f"[{name}] {json.dumps(phases[name])}", flush=True)
+                results_file.write_text(
+                    json.dumps({"records": args.records, "backend": backend, "phases": phases})
+                )
+        finally:
+            if emulator is not None:
+                emulator[0].terminate()
+                emulator[0].wait(timeout=30)
+    print(json.dumps(_summary(args.records, backend, phases)))
 
 
 if __name__ == "__main__":
