@@ -32,6 +32,7 @@ from heratio_doi_pipelines.reports.months import month_label, month_start
 from heratio_doi_pipelines.reports.queue_status import (
     DEFAULT_STALE_AFTER,
     QueueStatus,
+    iter_open_items,
     queue_status,
 )
 
@@ -182,7 +183,8 @@ def export_queue_status(
     now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> QueueStatusFile:
-    """Write ``doi_queue_open_items.csv`` (every item not completed) and return the status."""
+    """Write ``doi_queue_open_items.csv`` (every item not completed, streamed in chunks) and
+    return the status (counts and previews)."""
     status = queue_status(engine, now=now, stale_after=stale_after)
-    path = write_csv(status.open_items, out_dir / QUEUE_OPEN_ITEMS_CSV)
+    path = write_csv(iter_open_items(engine), out_dir / QUEUE_OPEN_ITEMS_CSV)
     return QueueStatusFile(status=status, open_items_csv=path)

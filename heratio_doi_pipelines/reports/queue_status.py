@@ -4,12 +4,18 @@ An item is stuck when a worker claimed it and then went away: it is in flight
 (``processing``, or Heratio's ``in_progress``) and its lease has lapsed, or it has no
 lease (Heratio's own processor sets none) and was started longer ago than ``stale_after``.
 Failed items have used all their attempts and wait for an operator.
+
+A queue may hold a million items, so nothing here holds them all: counts come from grouped
+and counted queries, the status keeps a preview (the oldest open items, the first stuck
+ones), and the CSV of every open item is streamed from the database chunk by chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -34,18 +40,27 @@ OPEN_ITEM_COLUMNS = [
     "last_error",
 ]
 DEFAULT_STALE_AFTER = HERATIO_STALE_AFTER  # after this, the processor reclaims them too
+PREVIEW_LIMIT = 50  # items kept in the status (the CSV has them all)
+CSV_CHUNK = 5000  # open items read and written at a time
 
 
 @dataclass(frozen=True)
 class QueueStatus:
     counts: dict[str, int]  # every state in QUEUE_STATES (zeros included) plus any other seen
-    open_items: pd.DataFrame  # OPEN_ITEM_COLUMNS, every item not completed, oldest first
-    stuck: pd.DataFrame  # OPEN_ITEM_COLUMNS, the in-flight items whose worker went away
+    open_items: pd.DataFrame  # OPEN_ITEM_COLUMNS, the oldest PREVIEW_LIMIT items not completed
+    stuck: pd.DataFrame  # OPEN_ITEM_COLUMNS, the first PREVIEW_LIMIT in-flight items whose
+    # worker went away
+    stuck_count: int  # all of them
     checked_at: datetime
 
     @property
     def failed(self) -> int:
         return self.counts.get("failed", 0)
+
+    @property
+    def open_count(self) -> int:
+        """Every item not completed."""
+        return sum(n for status, n in self.counts.items() if status != "completed")
 
 
 def stuck_condition(now: datetime, stale_after: timedelta) -> sa.ColumnElement[bool]:
@@ -72,8 +87,8 @@ def queue_counts(engine: sa.Engine) -> dict[str, int]:
     return counts
 
 
-def _items(conn: sa.Connection, where: sa.ColumnElement[bool]) -> pd.DataFrame:
-    rows = conn.execute(
+def _select(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    return (
         sa.select(
             q.c.id,
             q.c.information_object_id,
@@ -89,7 +104,10 @@ def _items(conn: sa.Connection, where: sa.ColumnElement[bool]) -> pd.DataFrame:
         )
         .where(where)
         .order_by(q.c.id)
-    ).all()
+    )
+
+
+def _frame(rows: Sequence[sa.Row[Any]]) -> pd.DataFrame:
     records = [
         {
             **{name: getattr(row, name) for name in OPEN_ITEM_COLUMNS if name != "action"},
@@ -100,17 +118,47 @@ def _items(conn: sa.Connection, where: sa.ColumnElement[bool]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=OPEN_ITEM_COLUMNS)
 
 
+def _open(counts: dict[str, int]) -> sa.ColumnElement[bool]:
+    """Not completed, spelled as the states seen, so the status index can serve it."""
+    return q.c.status.in_(sorted(s for s, n in counts.items() if s != "completed" and n))
+
+
 def queue_status(
     engine: sa.Engine,
     *,
     now: datetime | None = None,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
 ) -> QueueStatus:
-    """Counts, open items and stuck items of ``ahg_doi_queue``, as Heratio's queue screen
-    shows them."""
+    """Counts, the oldest open items and the stuck items of ``ahg_doi_queue``, as Heratio's
+    queue screen shows them; a bounded handful of queries whatever the queue's size."""
     now = now or utcnow()
     counts = queue_counts(engine)
+    stuck_where = stuck_condition(now, stale_after)
     with engine.connect() as conn:
-        open_items = _items(conn, q.c.status != "completed")
-        stuck = _items(conn, stuck_condition(now, stale_after))
-    return QueueStatus(counts=counts, open_items=open_items, stuck=stuck, checked_at=now)
+        open_items = _frame(conn.execute(_select(_open(counts)).limit(PREVIEW_LIMIT)).all())
+        stuck = _frame(conn.execute(_select(stuck_where).limit(PREVIEW_LIMIT)).all())
+        stuck_count = int(
+            conn.execute(sa.select(sa.func.count()).select_from(q).where(stuck_where)).scalar_one()
+        )
+    return QueueStatus(
+        counts=counts,
+        open_items=open_items,
+        stuck=stuck,
+        stuck_count=stuck_count,
+        checked_at=now,
+    )
+
+
+def iter_open_items(engine: sa.Engine, chunk: int = CSV_CHUNK) -> Iterator[pd.DataFrame]:
+    """Every item not completed, oldest first, as frames of at most ``chunk`` rows read
+    through a streaming cursor: memory stays constant however long the queue is."""
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=chunk).execute(
+            _select(q.c.status != "completed")
+        )
+        yielded = False
+        for rows in result.partitions():
+            yielded = True
+            yield _frame(rows)
+        if not yielded:
+            yield _frame([])  # the header alone

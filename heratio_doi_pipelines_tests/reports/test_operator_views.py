@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from heratio_doi_pipelines.reports.dashboard import dashboard
 from heratio_doi_pipelines.reports.export import QUEUE_OPEN_ITEMS_CSV, export_queue_status
 from heratio_doi_pipelines.reports.history import browse_dois, doi_history, list_queue
-from heratio_doi_pipelines.reports.queue_status import OPEN_ITEM_COLUMNS, queue_status
+from heratio_doi_pipelines.reports.queue_status import (
+    OPEN_ITEM_COLUMNS,
+    PREVIEW_LIMIT,
+    iter_open_items,
+    queue_status,
+)
 from heratio_doi_pipelines_tests.reports.conftest import TODAY, Archive
 
 
@@ -106,10 +111,11 @@ def test_queue_status_counts_open_items_and_stuck(archive: Archive) -> None:
     assert status.failed == 1
     assert list(status.open_items.columns) == OPEN_ITEM_COLUMNS
     assert ids["completed"] not in status.open_items["id"].tolist()
-    assert len(status.open_items) == 7
+    assert len(status.open_items) == status.open_count == 7
     assert sorted(status.stuck["id"].tolist()) == sorted(
         [ids["lapsed lease"], ids["heratio crashed"], ids["never started"]]
     )
+    assert status.stuck_count == 3
     reinstate = status.open_items.set_index("id").loc[ids["lapsed lease"]]
     assert reinstate["action"] == "reinstate"  # the pipeline action, not Heratio's enum value
     failed = status.open_items.set_index("id").loc[ids["failed"]]
@@ -127,10 +133,46 @@ def test_queue_status_csv(archive: Archive, tmp_path) -> None:
     assert len(lines) == 1 + 7
 
 
-def test_empty_queue_has_every_state_at_zero(engine: sa.Engine) -> None:
+def test_queue_status_keeps_a_bounded_preview_and_counts_everything(
+    archive: Archive, tmp_path
+) -> None:
+    started = TODAY - timedelta(hours=3)
+    open_ids = [archive.queue_item(1000 + n, "pending") for n in range(PREVIEW_LIMIT + 5)]
+    stuck_ids = [
+        archive.queue_item(2000 + n, "in_progress", started_at=started)
+        for n in range(PREVIEW_LIMIT + 2)
+    ]
+    for n in range(3):
+        archive.queue_item(3000 + n, "completed")
+
+    status = queue_status(archive.doi_engine, now=TODAY, stale_after=timedelta(hours=1))
+
+    assert status.open_count == len(open_ids) + len(stuck_ids)
+    assert status.open_items["id"].tolist() == open_ids[:PREVIEW_LIMIT]  # the oldest
+    assert status.stuck_count == len(stuck_ids)
+    assert status.stuck["id"].tolist() == stuck_ids[:PREVIEW_LIMIT]
+    written = export_queue_status(archive.doi_engine, tmp_path, now=TODAY).open_items_csv
+    assert len(written.read_text().splitlines()) == 1 + status.open_count
+
+
+def test_open_items_stream_in_chunks_each_item_once_oldest_first(archive: Archive) -> None:
+    ids = [archive.queue_item(100 + n, "pending" if n % 3 else "completed") for n in range(11)]
+
+    chunks = list(iter_open_items(archive.doi_engine, chunk=2))
+
+    assert all(len(chunk) <= 2 for chunk in chunks)
+    assert all(list(chunk.columns) == OPEN_ITEM_COLUMNS for chunk in chunks)
+    streamed = [item for chunk in chunks for item in chunk["id"].tolist()]
+    assert streamed == [item for n, item in enumerate(ids) if n % 3]
+
+
+def test_empty_queue_has_every_state_at_zero(engine: sa.Engine, tmp_path) -> None:
     status = queue_status(engine, now=TODAY)
     assert status.counts == {"pending": 0, "processing": 0, "completed": 0, "failed": 0}
     assert status.open_items.empty and status.stuck.empty
+    assert status.open_count == status.stuck_count == 0
+    written = export_queue_status(engine, tmp_path, now=TODAY).open_items_csv
+    assert written.read_text().splitlines() == [",".join(OPEN_ITEM_COLUMNS)]
 
 
 def test_doi_history_with_full_log(archive: Archive) -> None:

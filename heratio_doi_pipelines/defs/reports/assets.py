@@ -144,18 +144,19 @@ def doi_queue_status(
     heratio_db: HeratioDatabase, reports_folder: ReportsFolder
 ) -> dg.MaterializeResult:
     """The work queue (Heratio's queue screen, /admin/doi/queue): items per state, a CSV of
-    every item not yet completed (action, attempts, scheduled time, lease, last error), and a
-    check that warns about items stuck past their lease or failed for good."""
+    every item not yet completed (action, attempts, scheduled time, lease, last error) with the
+    oldest 50 as a preview, and a check that warns about items stuck past their lease or
+    failed for good."""
     result = export_queue_status(heratio_db.doi_engine(), reports_folder.folder())
     status = result.status
     metadata: dict[str, dg.MetadataValue] = {
         f"{name}_items": dg.MetadataValue.int(value) for name, value in status.counts.items()
     }
-    metadata["stuck_items"] = dg.MetadataValue.int(len(status.stuck))
-    metadata["open_items"] = dg.MetadataValue.int(len(status.open_items))
-    metadata["dagster/row_count"] = dg.MetadataValue.int(len(status.open_items))
+    metadata["stuck_items"] = dg.MetadataValue.int(status.stuck_count)
+    metadata["open_items"] = dg.MetadataValue.int(status.open_count)
+    metadata["dagster/row_count"] = dg.MetadataValue.int(status.open_count)
     metadata["csv"] = dg.MetadataValue.path(str(result.open_items_csv))
-    preview = status.open_items.head(PREVIEW_ROWS).copy()
+    preview = status.open_items.copy()  # the oldest open items (the CSV has every one)
     preview["last_error"] = preview["last_error"].str.slice(0, ERROR_PREVIEW_CHARS)
     metadata["preview"] = table(preview)
     return dg.MaterializeResult(metadata=metadata, check_results=[queue_health_result(status)])

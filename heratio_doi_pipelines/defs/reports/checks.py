@@ -6,7 +6,7 @@ from heratio_doi_pipelines.defs.shared.tables import table
 from heratio_doi_pipelines.reports.queue_status import QueueStatus
 
 QUEUE_HEALTH_CHECK = "no_stuck_or_failed_items"
-STUCK_PREVIEW_ROWS = 20
+STUCK_PREVIEW_ROWS = 20  # of the status's bounded preview
 
 
 def queue_health_spec(asset: str) -> dg.AssetCheckSpec:
@@ -24,7 +24,7 @@ def queue_health_spec(asset: str) -> dg.AssetCheckSpec:
 
 def queue_health_result(status: QueueStatus) -> dg.AssetCheckResult:
     """Passed when nothing is stuck or failed; otherwise a WARN with what to look at."""
-    stuck, failed = len(status.stuck), status.failed
+    stuck, failed = status.stuck_count, status.failed
     metadata: dict[str, dg.MetadataValue] = {
         "stuck_items": dg.MetadataValue.int(stuck),
         "failed_items": dg.MetadataValue.int(failed),
