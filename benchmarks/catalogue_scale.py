@@ -432,7 +432,8 @@ def _summary(records: int, backend: str, phases: dict[str, dict[str, Any]]) -> d
         "peak_rss_mib": rss,
         "max_pipeline_rss_mib": pipeline_rss,
         "emulator_peak_rss_mib": max(
-            (p.get("emulator_peak_rss_mib", 0.0) for p in phases.values()), default=None
+            (p["emulator_peak_rss_mib"] for p in phases.values() if "emulator_peak_rss_mib" in p),
+            default=None,
         ),
         "goals_met": goals,
         "measured_at": datetime.now().isoformat(timespec="seconds"),

@@ -26,7 +26,9 @@ real site's catalogue.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import random
 import re
@@ -1393,9 +1395,55 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _copy_value(value: Any, column: sa.Column[Any]) -> Any:
+    """One value as COPY's CSV reads it (``None`` is written as the NULL marker)."""
+    if value is None:
+        return _COPY_NULL
+    if isinstance(value, bool):
+        return ("t" if value else "f") if isinstance(column.type, sa.Boolean) else int(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+_COPY_NULL = "\\N"
+
+
+def _copyable(table: sa.Table) -> bool:
+    """Plain columns only: JSON and custom types need SQLAlchemy's own conversion."""
+    return not any(isinstance(col.type, sa.JSON | sa.TypeDecorator) for col in table.columns)
+
+
+def _copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY, several times faster than a multi-row INSERT at a million records."""
+    keys = list(rows[0])
+    columns = [table.c[key] for key in keys]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for row in rows:
+        writer.writerow([_copy_value(row[key], col) for key, col in zip(keys, columns, strict=True)])
+    buffer.seek(0)
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(key) for key in keys)
+    sql = (
+        f"COPY {quote(table.name)} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{_COPY_NULL}', "
+        f"FORCE_NULL ({names}))"
+    )
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(sql, buffer)
+    finally:
+        cursor.close()
+
+
 def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """executemany; on SQLite straight through the driver, which is several times faster than
-    SQLAlchemy's per-row parameter processing for the ~18 rows each description needs."""
+    SQLAlchemy's per-row parameter processing for the ~18 rows each description needs, and on
+    PostgreSQL (psycopg2) through COPY."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg2":
+        if _copyable(table):
+            _copy_rows(conn, table, rows)
+            return
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), rows)
         return

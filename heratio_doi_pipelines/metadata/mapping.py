@@ -64,7 +64,7 @@ Mapping and normalisation rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -410,12 +410,17 @@ def _dates(record: CatalogueRecord, warnings: list[str]) -> list[dict[str, str]]
     return out
 
 
+@cache
+def _resource_types(version: str) -> dict[str, str]:
+    """resourceTypeGeneral values by their case-folded spelling (built once per version)."""
+    return {value.casefold(): value for value in kernel_version(version).allowed("resourceType")}
+
+
 def _types(
     record: CatalogueRecord, ctx: MetadataContext, kernel: KernelVersion, errors: list[str]
 ) -> dict[str, str]:
     configured = (ctx.resource_type_general or "").strip()
-    allowed = {value.casefold(): value for value in kernel.allowed("resourceType")}
-    general = allowed.get(configured.casefold())
+    general = _resource_types(kernel.version).get(configured.casefold())
     if not general:
         errors.append(
             f"types: resourceTypeGeneral {configured!r} is not a DataCite "

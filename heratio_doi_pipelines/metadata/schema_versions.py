@@ -59,11 +59,14 @@ class KernelVersion:
 
     def allowed(self, list_name: str) -> tuple[str, ...]:
         """The values of one controlled list, e.g. ``allowed("relationType")``."""
-        return _enumeration(self.folder / "include" / f"datacite-{list_name}-v4.xsd")
+        return _enumeration(self.version, list_name)
 
 
 @cache
-def _enumeration(path: Path) -> tuple[str, ...]:
+def _enumeration(version: str, list_name: str) -> tuple[str, ...]:
+    """Cached by name, not by path: the mapping asks several times per record, and building
+    the path each time cost more than the rest of the lookup."""
+    path = KernelVersion(version).folder / "include" / f"datacite-{list_name}-v4.xsd"
     tree = etree.parse(str(path))
     return tuple(str(node.get("value")) for node in tree.iter(_XS_ENUMERATION))
 
