@@ -1421,7 +1421,7 @@ def _copy_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]])
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for row in rows:
-        writer.writerow([_copy_value(row[key], col) for key, col in zip(keys, columns, strict=True)])
+        writer.writerow([_copy_value(row[k], col) for k, col in zip(keys, columns, strict=True)])
     buffer.seek(0)
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(key) for key in keys)
@@ -1440,10 +1440,9 @@ def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
     """executemany; on SQLite straight through the driver, which is several times faster than
     SQLAlchemy's per-row parameter processing for the ~18 rows each description needs, and on
     PostgreSQL (psycopg2) through COPY."""
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg2":
-        if _copyable(table):
-            _copy_rows(conn, table, rows)
-            return
+    if conn.dialect.driver == "psycopg2" and _copyable(table):
+        _copy_rows(conn, table, rows)
+        return
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), rows)
         return

@@ -153,9 +153,7 @@ def iter_open_items(engine: sa.Engine, chunk: int = CSV_CHUNK) -> Iterator[pd.Da
     """Every item not completed, oldest first, as frames of at most ``chunk`` rows read
     through a streaming cursor: memory stays constant however long the queue is."""
     with engine.connect() as conn:
-        result = conn.execution_options(yield_per=chunk).execute(
-            _select(q.c.status != "completed")
-        )
+        result = conn.execution_options(yield_per=chunk).execute(_select(q.c.status != "completed"))
         yielded = False
         for rows in result.partitions():
             yielded = True
