@@ -4,7 +4,8 @@ for quick runs), on SQLite or PostgreSQL (``--db``).
 Phases, each in a fresh process so that its peak RSS is its own:
 
 * ``generate``: the sample archive (records/s);
-* ``preflight``: build and validate the metadata of the whole catalogue (records/s);
+* ``preflight``: build and validate the metadata of the whole catalogue (records/s), in
+  ``--preflight-workers`` processes as the asset's ``workers`` config does;
 * ``sensors_1k`` / ``sensors_n``: one ``pending_queue_sensor`` and one ``auto_mint_sensor`` tick
   (auto-mint on, ten descriptions edited since the cursor) on a 1,000-record catalogue with
   every record queued, and on the full catalogue with every record queued (s per tick);
@@ -88,15 +89,19 @@ def phase_generate(db: str, records: int) -> dict[str, Any]:
     return {"seconds": round(elapsed, 1), "records_per_s": round(records / elapsed, 1)}
 
 
-def phase_preflight(db: str, out: str) -> dict[str, Any]:
+def phase_preflight(db: str, out: str, workers: int) -> dict[str, Any]:
+    """The product's preflight (``metadata_preflight_report``, config ``workers``)."""
     from heratio_doi_pipelines.db import make_engine
     from heratio_doi_pipelines.queue.payload_cache import preflight_report
 
     engine = make_engine(db)
     start = time.perf_counter()
-    summary, _ = preflight_report(engine, engine, Path(out), overrides=_overrides())
+    summary, _ = preflight_report(
+        engine, engine, Path(out), overrides=_overrides(), workers=workers
+    )
     elapsed = time.perf_counter() - start
     return {
+        "workers": workers,
         "records": summary.total,
         "rejected": summary.rejected_count,
         "seconds": round(elapsed, 1),
@@ -412,6 +417,7 @@ def _summary(records: int, backend: str, phases: dict[str, dict[str, Any]]) -> d
         "backend": backend,
         "generate_records_per_s": get("generate", "records_per_s"),
         "preflight_records_per_s": get("preflight", "records_per_s"),
+        "preflight_workers": get("preflight", "workers"),
         "enqueue_all_without_doi_s": get("enqueue", "seconds"),
         "enqueued": get("enqueue", "queued"),
         "process_items": get("process", "items"),
@@ -462,6 +468,12 @@ def main() -> None:
         help=f"comma-separated subset, run in this order: {','.join(PHASES)}",
     )
     parser.add_argument("--skip-preflight", action="store_true")
+    parser.add_argument(
+        "--preflight-workers",
+        type=int,
+        default=1,
+        help="processes of the preflight (the asset's config `workers`)",
+    )
     args = parser.parse_args()
     wanted = [name.strip() for name in args.phases.split(",") if name.strip()]
     unknown = sorted(set(wanted) - set(PHASES))
@@ -495,7 +507,12 @@ def main() -> None:
                     "enqueue_1k": (phase_enqueue, small),
                     "sensors_1k": (phase_sensors, small),
                     "generate": (phase_generate, big, args.records),
-                    "preflight": (phase_preflight, big, str(work / "rejections.csv")),
+                    "preflight": (
+                        phase_preflight,
+                        big,
+                        str(work / "rejections.csv"),
+                        args.preflight_workers,
+                    ),
                     "enqueue": (phase_enqueue, big),
                     "sensors_n": (phase_sensors, big),
                     "process": (phase_process, big, url, args.process),

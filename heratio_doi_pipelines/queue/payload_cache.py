@@ -11,7 +11,10 @@ updated, batch by batch, and lists the ones that would be rejected.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +26,7 @@ from heratio_doi_pipelines import __version__
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.catalogue.records import CatalogueRecord
 from heratio_doi_pipelines.clock import utcnow
+from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.metadata import (
     MetadataContext,
     Payload,
@@ -191,20 +195,91 @@ def preflight_report(
     out_path: Path,
     *,
     overrides: Mapping[str, Any] | None = None,
+    workers: int = 1,
 ) -> tuple[PayloadSummary, Path]:
     """Validate every record that would be minted (no DOI yet) or updated (queued), and write
-    the CSV of those that would be rejected, so the catalogue can be fixed first."""
+    the CSV of those that would be rejected, so the catalogue can be fixed first.
+
+    Building and validating is CPU work; with ``workers`` > 1 chunks of records are built in
+    that many processes (a million records take minutes instead of a quarter of an hour per
+    core), and the report is the same, in the same order.
+    """
     reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
     ids = sorted(set(reader.records_without_doi()) | set(queued_record_ids(doi_engine)))
+    now = utcnow()
     summary = PayloadSummary()
+    if workers > 1 and _shareable(doi_engine) and _shareable(catalogue_engine):
+        batches = _parallel_batches(doi_engine, catalogue_engine, ids, overrides, now, workers)
+    else:
+        batches = iter_payload_batches(
+            doi_engine, catalogue_engine, ids, overrides=overrides, now=now, store=False
+        )
     with RejectionReport(out_path) as report:
-        for batch in iter_payload_batches(
-            doi_engine, catalogue_engine, ids, overrides=overrides, store=False
-        ):
+        for batch in batches:
             summary.add(batch)
             report.write(batch)
     summary.config_warnings.extend(settings_warnings(SettingsResolver(doi_engine, overrides)))
     return summary, out_path
+
+
+PREFLIGHT_CHUNK = 4 * BUILD_BATCH  # records per task of a preflight worker
+
+
+def _shareable(engine: sa.Engine) -> bool:
+    """Whether another process can open the same database (not an in-memory SQLite)."""
+    url = engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+def _parallel_batches(
+    doi_engine: sa.Engine,
+    catalogue_engine: sa.Engine,
+    ids: Sequence[int],
+    overrides: Mapping[str, Any] | None,
+    now: datetime,
+    workers: int,
+) -> Iterator[PayloadBatch]:
+    """The batches of ``ids`` built by ``workers`` processes, in order; at most two chunks per
+    worker are in flight, so memory does not grow with the catalogue."""
+    urls = [e.url.render_as_string(hide_password=False) for e in (doi_engine, catalogue_engine)]
+    chunks = [ids[start : start + PREFLIGHT_CHUNK] for start in range(0, len(ids), PREFLIGHT_CHUNK)]
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_preflight_worker,
+        initargs=(*urls, dict(overrides or {}), now),
+    ) as pool:
+        pending: deque[Future[list[PayloadBatch]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_preflight_chunk, chunk))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+_worker: dict[str, Any] = {}  # a preflight worker's engines and settings, set once per process
+
+
+def _start_preflight_worker(
+    doi_url: str, catalogue_url: str, overrides: dict[str, Any], now: datetime
+) -> None:
+    doi_engine = make_engine(doi_url)
+    catalogue_engine = doi_engine if catalogue_url == doi_url else make_engine(catalogue_url)
+    _worker.update(doi=doi_engine, catalogue=catalogue_engine, overrides=overrides, now=now)
+
+
+def _preflight_chunk(ids: list[int]) -> list[PayloadBatch]:
+    return list(
+        iter_payload_batches(
+            _worker["doi"],
+            _worker["catalogue"],
+            ids,
+            overrides=_worker["overrides"],
+            now=_worker["now"],
+            store=False,
+        )
+    )
 
 
 def settings_warnings(resolver: SettingsResolver) -> list[str]:

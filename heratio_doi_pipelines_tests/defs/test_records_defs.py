@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.db import make_engine
@@ -16,6 +17,7 @@ from heratio_doi_pipelines.defs.records.assets import (
 )
 from heratio_doi_pipelines.defs.shared.resources import DataCite, HeratioDatabase
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
+from heratio_doi_pipelines.queue import payload_cache
 from heratio_doi_pipelines.queue.batch_mint import enqueue_mint_batch
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_settings, heratio_doi_payload
@@ -90,3 +92,20 @@ def test_preflight_warns_when_tombstones_would_leave_the_site(tmp_path: Path) ->
     )
     assert expected in str(check.description)
     assert expected in str(meta["settings_warnings"].value)
+
+
+def test_preflight_in_worker_processes_writes_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, resources = _site(tmp_path)
+    monkeypatch.setattr(payload_cache, "PREFLIGHT_CHUNK", 7)  # several chunks per worker
+    reports = {}
+    for workers in (1, 2):
+        config = {"ops": {"metadata_preflight_report": {"config": {"workers": workers}}}}
+        result = dg.materialize([metadata_preflight_report], resources=resources, run_config=config)
+        assert result.success
+        meta = result.asset_materializations_for_node("metadata_preflight_report")[0].metadata
+        counts = {k: meta[k].value for k in ("records", "valid", "rejected", "warned")}
+        reports[workers] = (counts, Path(str(meta["rejections_csv"].value)).read_text())
+    assert reports[2] == reports[1]
+    assert reports[1][0]["records"] == 60 and reports[1][0]["rejected"] > 0
