@@ -241,13 +241,17 @@ def _parallel_batches(
 ) -> Iterator[PayloadBatch]:
     """The batches of ``ids`` built by ``workers`` processes, in order; at most two chunks per
     worker are in flight, so memory does not grow with the catalogue."""
-    urls = [e.url.render_as_string(hide_password=False) for e in (doi_engine, catalogue_engine)]
-    chunks = [ids[start : start + PREFLIGHT_CHUNK] for start in range(0, len(ids), PREFLIGHT_CHUNK)]
+    doi_url, catalogue_url = (
+        e.url.render_as_string(hide_password=False) for e in (doi_engine, catalogue_engine)
+    )
+    chunks = [
+        list(ids[start : start + PREFLIGHT_CHUNK]) for start in range(0, len(ids), PREFLIGHT_CHUNK)
+    ]
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_preflight_worker,
-        initargs=(*urls, dict(overrides or {}), now),
+        initargs=(doi_url, catalogue_url, dict(overrides or {}), now),
     ) as pool:
         pending: deque[Future[list[PayloadBatch]]] = deque()
         for chunk in chunks:
