@@ -309,7 +309,7 @@ def phase_reports(db: str, out: str) -> dict[str, Any]:
         "doi_dashboard_s": round(dashboard_s, 3),
         "doi_queue_status_s": round(queue_s, 3),
         "dois": view.counts.get("total", 0),
-        "open_items": len(result.status.open_items),
+        "open_items": result.status.open_count,
     }
 
 
