@@ -179,6 +179,11 @@ class CatalogueReader:
 
     def changed_since(self, timestamp: datetime | str) -> list[int]:
         """Descriptions whose ``object.updated_at`` is after ``timestamp`` (AtoM's local time)."""
+        return self.changes_since(timestamp)[0]
+
+    def changes_since(self, timestamp: datetime | str) -> tuple[list[int], datetime | None]:
+        """``changed_since`` and the newest of those changes (None when nothing changed), so a
+        sensor's next cursor costs no second walk of the index."""
         if isinstance(timestamp, str):
             timestamp = datetime.fromisoformat(timestamp)
         if timestamp.tzinfo is not None:
@@ -187,16 +192,14 @@ class CatalogueReader:
         # Driven by AtoM's object_updated_at index (a sensor asks this every tick) and sorted
         # here: asked to join or order by id, SQLite would walk every description instead.
         with self._connect(self.engine) as conn:
-            return sorted(
-                conn.execute(
-                    sa.select(obj.c.id).where(
-                        obj.c.updated_at > timestamp,
-                        sa.exists().where(
-                            io.c.id == obj.c.id, io.c.id != c.ROOT_INFORMATION_OBJECT_ID
-                        ),
-                    )
-                ).scalars()
-            )
+            rows = conn.execute(
+                sa.select(obj.c.id, obj.c.updated_at).where(
+                    obj.c.updated_at > timestamp,
+                    sa.exists().where(io.c.id == obj.c.id, io.c.id != c.ROOT_INFORMATION_OBJECT_ID),
+                )
+            ).all()
+        newest = max((_as_datetime(row.updated_at) for row in rows), default=None)
+        return sorted(row.id for row in rows), newest
 
     def last_changed(self, ids: Iterable[int]) -> dict[int, datetime | None]:
         """``object.updated_at`` of each description among ``ids`` that exists (not the root):
@@ -269,3 +272,8 @@ class CatalogueReader:
             ).read()
         self.last_batch_queries = self.queries_issued - before
         return records
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    """A timestamp as the driver gave it (a datetime, or text from a loosely typed column)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -62,11 +62,15 @@ def queue_catalogue_changes(
     """
     if not SettingsResolver(doi_engine, overrides).global_settings().auto_mint:
         return AutoMintResult(enabled=False, cursor=cursor)
-    newest = latest_change(catalogue_engine)
-    new_cursor = newest.isoformat() if newest else cursor
     if cursor is None:
-        return AutoMintResult(enabled=True, cursor=new_cursor)
-    changed = CatalogueReader(catalogue_engine, doi_engine=doi_engine).changed_since(cursor)
+        newest = latest_change(catalogue_engine)
+        return AutoMintResult(enabled=True, cursor=newest.isoformat() if newest else None)
+    # The next cursor is the newest change found: asking for the newest description on every
+    # tick would walk the index past every newer non-description object (actors, terms,
+    # digital objects), a cost that grows with the catalogue.
+    reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
+    changed, newest = reader.changes_since(cursor)
+    new_cursor = newest.isoformat() if newest else cursor
     with doi_engine.connect() as conn:
         has_doi = dois_for_records(conn, changed)
     to_mint = [rid for rid in changed if rid not in has_doi]

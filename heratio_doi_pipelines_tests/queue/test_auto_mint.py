@@ -83,3 +83,18 @@ def test_auto_mint_sensor_launches_runs_for_queued_changes(engine: sa.Engine) ->
     second = auto_mint_sensor(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert isinstance(second, dg.SensorResult)
     assert [r.job_name for r in second.run_requests or []] == ["mint_job"]
+
+
+def test_the_cursor_moves_to_the_newest_change_and_never_back(engine: sa.Engine) -> None:
+    generate_sample_archive(engine, records=12, seed=2)
+    _enable_auto_mint(engine)
+    first = queue_catalogue_changes(engine, engine, None)
+    newest = latest_change(engine)
+    assert newest is not None and first.cursor == newest.isoformat()
+    ids = CatalogueReader(engine).all_record_ids()
+    _touch(engine, ids[:2], newest + timedelta(minutes=3))
+    _touch(engine, ids[2:3], newest + timedelta(minutes=1))
+    second = queue_catalogue_changes(engine, engine, first.cursor)
+    assert second.minted == 3 and second.cursor == (newest + timedelta(minutes=3)).isoformat()
+    quiet = queue_catalogue_changes(engine, engine, second.cursor)
+    assert (quiet.minted, quiet.cursor) == (0, second.cursor)  # nothing changed: it stays
