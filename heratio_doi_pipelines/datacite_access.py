@@ -89,6 +89,16 @@ class ClientPool:
         self._labels: dict[str, str] = {}
         self._lock = threading.Lock()
         self._budget_for = budget_for
+        self._in_flight: threading.Semaphore | None = None
+
+    def limit_in_flight(self, requests: int | None) -> None:
+        """At most ``requests`` DataCite requests in flight at once across this pool's
+        clients (None: no cap). A batch runs more threads than that, so the next items are
+        read, built and validated while the current ones wait for DataCite."""
+        with self._lock:
+            self._in_flight = threading.BoundedSemaphore(requests) if requests else None
+            for client in self._clients.values():
+                client.in_flight = self._in_flight
 
     def client_for(self, settings: DoiSettings) -> DataCiteClient:
         with self._lock:
@@ -111,6 +121,7 @@ class ClientPool:
                     contact_email=settings.contact_email,
                     read_timeout_s=settings.read_timeout_s,
                 )
+                self._clients[key].in_flight = self._in_flight
             return self._clients[key]
 
     def totals(self) -> RateTotals:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -131,6 +132,14 @@ class DataCiteClient:
                 "Content-Type": JSON_API,
             }
         )
+        # Proxy and CA settings from the environment, looked up once: requests would read
+        # them (and netrc) again on every call, about a millisecond each.
+        self._send_options = self.session.merge_environment_settings(
+            self.base_url, {}, None, None, None
+        )
+        # The run's cap on requests in flight (``ClientPool.limit_in_flight``), shared by
+        # every client of the run; None: no cap beyond the callers' threads.
+        self.in_flight: threading.Semaphore | None = None
         self.requests_sent = 0
         self.rate_limited = 0  # 429s met (each also counted in requests_sent)
         self.first_sent_at: float | None = None  # monotonic times of the first and last send
@@ -206,25 +215,13 @@ class DataCiteClient:
         # Prepare (encode, sign) before taking a rate-limit slot, so the request leaves as
         # soon as the slot is granted: less jitter between the slot and DataCite's count.
         prepared = self.session.prepare_request(requests.Request(method, url, **kwargs))
-        send_options = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
+        send_options = (
+            self._send_options
+            if url.startswith(self.base_url)
+            else self.session.merge_environment_settings(prepared.url, {}, None, None, None)
+        )
         for attempt in range(self.max_rate_limit_retries + 1):
-            self.rate_limiter.acquire()
-            self.requests_sent += 1
-            self.last_sent_at = time.monotonic()
-            if self.first_sent_at is None:
-                self.first_sent_at = self.last_sent_at
-            try:
-                resp = self.session.send(prepared, timeout=self.timeout, **send_options)
-            except requests.Timeout as exc:
-                raise TransientError(
-                    f"{method} {path}: DataCite at {self.base_url} did not answer in time"
-                ) from exc
-            except requests.ConnectionError as exc:
-                raise TransientError(
-                    f"{method} {path}: connection to DataCite at {self.base_url} failed "
-                    "(set DATACITE_URL to the DataCite host to use, or start the local "
-                    "emulator: bash scripts/ui.sh)"
-                ) from exc
+            resp = self._send(method, path, prepared, send_options)
             if resp.status_code < 400:
                 return resp
             error = _error_for(method, path, resp)
@@ -241,6 +238,36 @@ class DataCiteClient:
                     continue
             raise error
         raise AssertionError("unreachable")
+
+    def _send(
+        self, method: str, path: str, prepared: requests.PreparedRequest, options: Any
+    ) -> requests.Response:
+        """One request: an in-flight slot first, then a start from the rate budget (a start
+        taken while waiting for a slot would leave late), then the send."""
+        slot = self.in_flight
+        if slot is not None:
+            slot.acquire()
+        try:
+            self.rate_limiter.acquire()
+            self.requests_sent += 1
+            self.last_sent_at = time.monotonic()
+            if self.first_sent_at is None:
+                self.first_sent_at = self.last_sent_at
+            try:
+                return self.session.send(prepared, timeout=self.timeout, **options)
+            except requests.Timeout as exc:
+                raise TransientError(
+                    f"{method} {path}: DataCite at {self.base_url} did not answer in time"
+                ) from exc
+            except requests.ConnectionError as exc:
+                raise TransientError(
+                    f"{method} {path}: connection to DataCite at {self.base_url} failed "
+                    "(set DATACITE_URL to the DataCite host to use, or start the local "
+                    "emulator: bash scripts/ui.sh)"
+                ) from exc
+        finally:
+            if slot is not None:
+                slot.release()
 
 
 def _quote_doi(doi: str) -> str:

@@ -252,8 +252,9 @@ class ItemRunner:
     def _mint(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         assert record is not None
         target = item.target_state or DEFAULT_TARGET_STATE
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # the item's one read: its DOI row and payload
             row = doi_for_record(conn, record.id)
+            stored = self._stored_payload(conn, record)
         if row and row.confirmed_at and row.status == target:
             return self._complete(
                 item, row, row.status, "mint", details={"note": "already minted"}, skipped=True
@@ -262,7 +263,7 @@ class ItemRunner:
             raise PermanentFailure(f"DOI {row.doi} is {row.status}: queue 'reinstate' instead")
         if row and row.confirmed_at is None:
             row = self._reservation(row, record)
-        payload = self._payload(record, row.doi if row else None)
+        payload = self._payload(record, row.doi if row else None, stored, looked_up=True)
         if payload.target_state and payload.target_state != target and target == "findable":
             target = payload.target_state  # a catalogue draft is registered, not made findable
         if row is None:
@@ -487,14 +488,32 @@ class ItemRunner:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _payload(self, record: CatalogueRecord, doi: str | None) -> Payload:
-        """The validated payload stored by ``doi_metadata_payloads`` while the record and
-        settings are unchanged, else a freshly built (and validated) one."""
+    def _stored_payload(self, conn: sa.Connection, record: CatalogueRecord) -> Payload | None:
+        """The validated payload ``doi_metadata_payloads`` stored for the record as it is now
+        under these settings (found by content hash), if any."""
         try:
             context = context_from_settings(self.settings, year=self.now().year)
-            source = source_hash(record, context)
-            with self.engine.connect() as conn:
-                payload = cached_payloads(conn, {record.id: source}).get(record.id)
+        except ValueError:
+            return None  # a configuration error: ``_payload`` reports it
+        return cached_payloads(conn, {record.id: source_hash(record, context)}).get(record.id)
+
+    def _payload(
+        self,
+        record: CatalogueRecord,
+        doi: str | None,
+        stored: Payload | None = None,
+        *,
+        looked_up: bool = False,
+    ) -> Payload:
+        """The stored validated payload while the record and settings are unchanged (looked
+        up here unless the item's read did: ``looked_up``, finding ``stored``), else a
+        freshly built (and validated) one."""
+        try:
+            context = context_from_settings(self.settings, year=self.now().year)
+            payload = stored
+            if payload is None and not looked_up:
+                with self.engine.connect() as conn:
+                    payload = self._stored_payload(conn, record)
             if payload is None or (doi is not None and not same_doi(payload.doi, doi)):
                 payload = build_payload(record, context, doi)
         except ValueError as exc:  # prefix or suffix pattern: a configuration error
