@@ -9,15 +9,21 @@ with a ``base`` keeps its data there, so a benchmark can stop and start it again
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from heratio_doi_pipelines.devtools.server_process import (
+    as_user,
+    free_port,
+    log_tail,
+    running_as_root,
+)
+
 _SYSTEM_USER = "postgres"
+
 _START_ATTEMPTS = 3
 _START_TIMEOUT_S = 60
 # A test server need not survive a power cut; a benchmark's must do what production does.
@@ -34,7 +40,7 @@ def local_postgres(base: Path | None = None, *, durable: bool = True) -> Iterato
     data, sockets, log = base / "data", base / "sockets", base / "postgres.log"
     base.mkdir(parents=True, exist_ok=True)
     sockets.mkdir(exist_ok=True)
-    if _as_root():
+    if running_as_root():
         for path in (base, sockets):
             shutil.chown(path, _SYSTEM_USER, _SYSTEM_USER)
     started = False
@@ -68,7 +74,7 @@ def _start(pg_ctl: str, data: Path, sockets: Path, log: Path, cwd: Path, extra_o
     """Start on a free loopback port, retrying with another port if one was taken meanwhile."""
     failure = ""
     for _ in range(_START_ATTEMPTS):
-        port = _free_port()
+        port = free_port()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={sockets} "
             f"{extra_options}"
@@ -83,7 +89,7 @@ def _start(pg_ctl: str, data: Path, sockets: Path, log: Path, cwd: Path, extra_o
         )
         if result.returncode == 0:
             return port
-        failure = result.stdout + result.stderr + _tail(log)
+        failure = result.stdout + result.stderr + log_tail(log)
     raise RuntimeError(f"PostgreSQL did not start:\n{failure}")
 
 
@@ -103,22 +109,5 @@ def _run(cmd: list[str], cwd: Path) -> None:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
 
 
-def _as_root() -> bool:
-    return os.geteuid() == 0
-
-
 def _as_server_user(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", _SYSTEM_USER, "--", *cmd] if _as_root() else cmd
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+    return as_user(_SYSTEM_USER, cmd)

@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,8 +22,16 @@ from pathlib import Path
 import pymysql
 import sqlalchemy as sa
 
+from heratio_doi_pipelines.devtools.server_process import (
+    as_user,
+    free_port,
+    log_tail,
+    running_as_root,
+)
+
 MYSQL_URL_ENV = "HERATIO_TEST_MYSQL_URL"
 _SYSTEM_USER = "mysql"
+
 _START_ATTEMPTS = 3
 _START_TIMEOUT_S = 60
 _TEST_USER = "heratio"
@@ -111,7 +118,7 @@ def _local_mariadb() -> Iterator[MariaDbServer]:
     server_bin, install_db = _tool("mariadbd", "mysqld"), _tool("mariadb-install-db", "")
     base = Path(tempfile.mkdtemp(prefix="heratio-test-mariadb-"))
     data, sock = base / "data", base / "mysqld.sock"
-    if _as_root():
+    if running_as_root():
         shutil.chown(base, _SYSTEM_USER, _SYSTEM_USER)
     process: subprocess.Popen | None = None
     try:
@@ -163,7 +170,7 @@ def _start(server_bin: str, base: Path, data: Path, sock: Path) -> tuple[subproc
     failure = ""
     log = base / "mysqld.err"
     for _ in range(_START_ATTEMPTS):
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             _as_server_user(_server_args(server_bin, base, data, sock, port)),
             cwd=base,
@@ -176,7 +183,7 @@ def _start(server_bin: str, base: Path, data: Path, sock: Path) -> tuple[subproc
             if _answers(sock):
                 return process, port
             time.sleep(0.1)
-        failure = _tail(log)
+        failure = log_tail(log)
         _stop(process, sock, base / "mysqld.pid")
     raise RuntimeError(f"MariaDB did not start:\n{failure}")
 
@@ -256,22 +263,5 @@ def _tool(name: str, alternative: str) -> str:
     )
 
 
-def _as_root() -> bool:
-    return os.geteuid() == 0
-
-
 def _as_server_user(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", _SYSTEM_USER, "--", *cmd] if _as_root() else cmd
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+    return as_user(_SYSTEM_USER, cmd)
