@@ -14,6 +14,7 @@ import binascii
 import gzip
 import uuid
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -81,20 +82,22 @@ def _blank(source: str) -> dict[str, str]:
     return {"source": source, "title": "Can't be blank"}
 
 
+def _missing(obj: Any, where: str, keys: Iterable[str]) -> list[dict[str, str]]:
+    """A blank error for each of ``keys`` the object at ``where`` lacks, or one for the
+    object itself when it is not an object."""
+    if not isinstance(obj, dict):
+        return [_blank(where)]
+    return [_blank(f"{where}.{key}") for key in keys if not obj.get(key)]
+
+
 def _rd1_errors(report: dict[str, Any]) -> list[dict[str, str]]:
     header = report.get("report-header")
     if not isinstance(header, dict):
         return [_blank("report-header")]
-    errors = [_blank(f"report-header.{key}") for key in REQUIRED_HEADER if not header.get(key)]
-    period = header.get("reporting-period")
-    if not isinstance(period, dict):
-        errors.append(_blank("report-header.reporting-period"))
-    else:
-        errors += [
-            _blank(f"report-header.reporting-period.{key}")
-            for key in ("begin-date", "end-date")
-            if not period.get(key)
-        ]
+    errors = _missing(header, "report-header", REQUIRED_HEADER)
+    errors += _missing(
+        header.get("reporting-period"), "report-header.reporting-period", ("begin-date", "end-date")
+    )
     datasets = report.get("report-datasets", [])
     if not isinstance(datasets, list):
         errors.append({"source": "report-datasets", "title": "Must be an array"})
@@ -105,21 +108,15 @@ def _r51_errors(report: dict[str, Any]) -> list[dict[str, str]]:
     header = report[R51_HEADER]
     if not isinstance(header, dict):
         return [_blank(R51_HEADER)]
-    errors = [_blank(f"{R51_HEADER}.{key}") for key in R51_REQUIRED_HEADER if not header.get(key)]
+    errors = _missing(header, R51_HEADER, R51_REQUIRED_HEADER)
     release = header.get("Release")
     if release and release != R51_RELEASE:
         errors.append(
             {"source": f"{R51_HEADER}.Release", "title": f"Is not a supported release: {release}"}
         )
-    filters = header.get("Report_Filters")
-    if not isinstance(filters, dict):
-        errors.append(_blank(f"{R51_HEADER}.Report_Filters"))
-    else:
-        errors += [
-            _blank(f"{R51_HEADER}.Report_Filters.{key}")
-            for key in ("Begin_Date", "End_Date")
-            if not filters.get(key)
-        ]
+    errors += _missing(
+        header.get("Report_Filters"), f"{R51_HEADER}.Report_Filters", ("Begin_Date", "End_Date")
+    )
     groups = report.get("Report_Items", [])
     if not isinstance(groups, list) or not all(
         isinstance(g, dict) and isinstance(g.get("Items"), list) for g in groups
