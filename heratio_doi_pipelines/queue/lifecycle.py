@@ -252,9 +252,7 @@ class ItemRunner:
     def _mint(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         assert record is not None
         target = item.target_state or DEFAULT_TARGET_STATE
-        with self.engine.connect() as conn:  # the item's one read: its DOI row and payload
-            row = doi_for_record(conn, record.id)
-            stored = self._stored_payload(conn, record)
+        row, stored = self._read(record.id, record)
         if row and row.confirmed_at and row.status == target:
             return self._complete(
                 item, row, row.status, "mint", details={"note": "already minted"}, skipped=True
@@ -263,7 +261,7 @@ class ItemRunner:
             raise PermanentFailure(f"DOI {row.doi} is {row.status}: queue 'reinstate' instead")
         if row and row.confirmed_at is None:
             row = self._reservation(row, record)
-        payload = self._payload(record, row.doi if row else None, stored, looked_up=True)
+        payload = self._payload(record, row.doi if row else None, stored)
         if payload.target_state and payload.target_state != target and target == "findable":
             target = payload.target_state  # a catalogue draft is registered, not made findable
         if row is None:
@@ -284,10 +282,11 @@ class ItemRunner:
 
     def _update(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         assert record is not None
-        row = self._confirmed_row(item)
+        found, stored = self._read(record.id, record)
+        row = self._confirmed(item, found)
         if row.status in ("tombstone", "deleted"):
             raise PermanentFailure(f"DOI {row.doi} is {row.status}: it is not updated")
-        payload = self._payload(record, row.doi)
+        payload = self._payload(record, row.doi, stored)
         # A sync may have seen DataCite in another state than ours: the update restores it.
         wanted = row.status if row.status in EVENT_FOR_STATE else row.datacite_state or "draft"
         event = EVENT_FOR_STATE[wanted] if row.datacite_state not in (None, wanted) else None
@@ -391,10 +390,11 @@ class ItemRunner:
 
     def _reinstate(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
         assert record is not None
-        row = self._confirmed_row(item)
+        found, stored = self._read(record.id, record)
+        row = self._confirmed(item, found)
         if row.status != "tombstone":
             raise PermanentFailure(f"DOI {row.doi} is {row.status}, not tombstone: nothing to do")
-        payload = self._payload(record, row.doi)
+        payload = self._payload(record, row.doi, stored)
         response = self._put(
             row.doi,
             self._attributes(payload, event="publish"),
@@ -497,23 +497,12 @@ class ItemRunner:
             return None  # a configuration error: ``_payload`` reports it
         return cached_payloads(conn, {record.id: source_hash(record, context)}).get(record.id)
 
-    def _payload(
-        self,
-        record: CatalogueRecord,
-        doi: str | None,
-        stored: Payload | None = None,
-        *,
-        looked_up: bool = False,
-    ) -> Payload:
-        """The stored validated payload while the record and settings are unchanged (looked
-        up here unless the item's read did: ``looked_up``, finding ``stored``), else a
-        freshly built (and validated) one."""
+    def _payload(self, record: CatalogueRecord, doi: str | None, stored: Payload | None) -> Payload:
+        """The payload the item's read found stored while the record and settings are
+        unchanged (``stored``), else a freshly built (and validated) one."""
         try:
             context = context_from_settings(self.settings, year=self.now().year)
             payload = stored
-            if payload is None and not looked_up:
-                with self.engine.connect() as conn:
-                    payload = self._stored_payload(conn, record)
             if payload is None or (doi is not None and not same_doi(payload.doi, doi)):
                 payload = build_payload(record, context, doi)
         except ValueError as exc:  # prefix or suffix pattern: a configuration error
@@ -540,20 +529,35 @@ class ItemRunner:
         body = payload_for_send(payload, event=event, xml_mode=self.settings.xml_mode)
         return dict(body["data"]["attributes"])
 
-    def _row(self, item: ClaimedItem) -> DoiRow:
+    def _read(
+        self, record_id: int, record: CatalogueRecord | None = None
+    ) -> tuple[DoiRow | None, Payload | None]:
+        """The item's one read: the record's DOI row and, for an action that sends metadata,
+        the validated payload stored for the record as it is now."""
         with self.engine.connect() as conn:
-            row = doi_for_record(conn, item.information_object_id)
+            row = doi_for_record(conn, record_id)
+            stored = self._stored_payload(conn, record) if record is not None else None
+        return row, stored
+
+    def _row(self, item: ClaimedItem) -> DoiRow:
+        return self._existing(item, self._read(item.information_object_id)[0])
+
+    @staticmethod
+    def _existing(item: ClaimedItem, row: DoiRow | None) -> DoiRow:
         if row is None:
             raise PermanentFailure(
                 f"record {item.information_object_id} has no DOI: queue a mint first"
             )
         return row
 
-    def _confirmed_row(self, item: ClaimedItem) -> DoiRow:
-        row = self._row(item)
+    def _confirmed(self, item: ClaimedItem, row: DoiRow | None) -> DoiRow:
+        row = self._existing(item, row)
         if row.confirmed_at is None:
             raise PermanentFailure(f"DOI {row.doi} was never confirmed by DataCite: mint it first")
         return row
+
+    def _confirmed_row(self, item: ClaimedItem) -> DoiRow:
+        return self._confirmed(item, self._read(item.information_object_id)[0])
 
     def _reserve(self, record: CatalogueRecord, doi: str) -> DoiRow:
         try:
