@@ -183,8 +183,8 @@ def process_queue(
     require_tables(doi_engine)
     started = monotonic()
     concurrency = max(1, concurrency)
-    threads = concurrency + max(PREPARE_AHEAD, concurrency // 4)
-    chunk_size = chunk_size or max(MIN_CHUNK, 2 * threads)
+    threads = concurrency + PREPARE_AHEAD
+    chunk_size = chunk_size or max(MIN_CHUNK, 2 * concurrency)
     report = ProcessReport(worker_id=worker_id or default_worker_id())
     own_access = access is None
     access = access or DataCiteAccess(doi_engine, overrides)
