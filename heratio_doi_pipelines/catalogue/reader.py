@@ -182,24 +182,31 @@ class CatalogueReader:
         return self.changes_since(timestamp)[0]
 
     def changes_since(self, timestamp: datetime | str) -> tuple[list[int], datetime | None]:
-        """``changed_since`` and the newest of those changes (None when nothing changed), so a
-        sensor's next cursor costs no second walk of the index."""
+        """``changed_since`` and the newest change of any object (description or not; None
+        when nothing changed), so a sensor's next cursor costs no second walk of the index
+        and never lags behind objects that are not descriptions."""
         if isinstance(timestamp, str):
             timestamp = datetime.fromisoformat(timestamp)
         if timestamp.tzinfo is not None:
             timestamp = timestamp.astimezone(UTC).replace(tzinfo=None)
         io, obj = t.information_object, t.object_
-        # Driven by AtoM's object_updated_at index (a sensor asks this every tick) and sorted
-        # here: asked to join or order by id, SQLite would walk every description instead.
+        # Driven by AtoM's object_updated_at index (a sensor asks this every tick), each
+        # changed object looked up as a description by primary key. An outer join keeps the
+        # index in the lead (with an inner join SQLite would walk every description), and
+        # the rows are sorted here for the same reason.
         with self._connect(self.engine) as conn:
             rows = conn.execute(
-                sa.select(obj.c.id, obj.c.updated_at).where(
-                    obj.c.updated_at > timestamp,
-                    sa.exists().where(io.c.id == obj.c.id, io.c.id != c.ROOT_INFORMATION_OBJECT_ID),
-                )
+                sa.select(obj.c.id, obj.c.updated_at, io.c.id.label("description_id"))
+                .select_from(obj.outerjoin(io, io.c.id == obj.c.id))
+                .where(obj.c.updated_at > timestamp)
             ).all()
         newest = max((_as_datetime(row.updated_at) for row in rows), default=None)
-        return sorted(row.id for row in rows), newest
+        descriptions = (
+            row.id
+            for row in rows
+            if row.description_id is not None and row.id != c.ROOT_INFORMATION_OBJECT_ID
+        )
+        return sorted(descriptions), newest
 
     def last_changed(self, ids: Iterable[int]) -> dict[int, datetime | None]:
         """``object.updated_at`` of each description among ``ids`` that exists (not the root):

@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.catalogue import atom_tables
-from heratio_doi_pipelines.catalogue.constants import ROOT_INFORMATION_OBJECT_ID
 from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.queue.actions import MINT, UPDATE
 from heratio_doi_pipelines.queue.enqueue import enqueue
@@ -32,17 +31,13 @@ class AutoMintResult:
 
 
 def latest_change(catalogue_engine: sa.Engine) -> datetime | None:
-    """The newest ``object.updated_at`` of any description."""
-    io, obj = atom_tables.information_object, atom_tables.object_
+    """The newest ``object.updated_at`` of anything in the catalogue (descriptions, actors,
+    terms, digital objects): one look at the top of AtoM's index. A description changed
+    later is newer than this, so it is a sound cursor, and the next tick does not walk past
+    every newer object that is not a description."""
+    obj = atom_tables.object_
     with catalogue_engine.connect() as conn:
-        # Walks AtoM's object_updated_at index from its newest end to the first description;
-        # MAX() over a join would read every description.
-        value = conn.execute(
-            sa.select(obj.c.updated_at)
-            .where(sa.exists().where(io.c.id == obj.c.id, io.c.id != ROOT_INFORMATION_OBJECT_ID))
-            .order_by(obj.c.updated_at.desc())
-            .limit(1)
-        ).scalar()
+        value = conn.execute(sa.select(sa.func.max(obj.c.updated_at))).scalar()
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
@@ -65,9 +60,9 @@ def queue_catalogue_changes(
     if cursor is None:
         newest = latest_change(catalogue_engine)
         return AutoMintResult(enabled=True, cursor=newest.isoformat() if newest else None)
-    # The next cursor is the newest change found: asking for the newest description on every
-    # tick would walk the index past every newer non-description object (actors, terms,
-    # digital objects), a cost that grows with the catalogue.
+    # The next cursor is the newest change found, of a description or anything else: a
+    # cursor left at the newest description would make every tick walk the index past the
+    # newer objects that are not descriptions (actors, terms, digital objects) again.
     reader = CatalogueReader(catalogue_engine, doi_engine=doi_engine)
     changed, newest = reader.changes_since(cursor)
     new_cursor = newest.isoformat() if newest else cursor

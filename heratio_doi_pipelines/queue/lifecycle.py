@@ -62,6 +62,7 @@ from heratio_doi_pipelines.queue.actions import (
 )
 from heratio_doi_pipelines.queue.outdated import MAPPING_VERSION_KEY
 from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
+from heratio_doi_pipelines.queue.prepare import Prepared
 from heratio_doi_pipelines.queue.reservations import DoiTakenError, reservation_for_mint
 from heratio_doi_pipelines.queue.stored_check import STORED_DIFFERS, stored_drift
 from heratio_doi_pipelines.queue.transitions import ClaimedItem
@@ -192,11 +193,21 @@ class ItemRunner:
         self.now = now
         self.redact = redact or redactor_for(settings, engine)
         self.lost_response: str | None = None  # the error whose answer a GET made up for
+        self.prepared: Prepared | None = None  # what the chunk read (and reserved) for the item
 
     # --- entry point ------------------------------------------------------------------------
 
-    def run(self, item: ClaimedItem, record: CatalogueRecord | None) -> Outcome:
-        """Run the item; every exception but a 401 (which stops the batch) is its outcome."""
+    def run(
+        self,
+        item: ClaimedItem,
+        record: CatalogueRecord | None,
+        prepared: Prepared | None = None,
+    ) -> Outcome:
+        """Run the item; every exception but a 401 (which stops the batch) is its outcome.
+
+        ``prepared``: the item's read (and a mint's reservation), made for its whole chunk
+        (``queue.prepare``); without it the item reads and reserves on its own."""
+        self.prepared = prepared
         outcome = self._run(item, record)
         if record is None:
             return outcome
@@ -533,7 +544,11 @@ class ItemRunner:
         self, record_id: int, record: CatalogueRecord | None = None
     ) -> tuple[DoiRow | None, Payload | None]:
         """The item's one read: the record's DOI row and, for an action that sends metadata,
-        the validated payload stored for the record as it is now."""
+        the validated payload stored for the record as it is now (what its chunk read, when
+        it did)."""
+        if self.prepared is not None:
+            prepared, self.prepared = self.prepared, None
+            return prepared.row, prepared.payload
         with self.engine.connect() as conn:
             row = doi_for_record(conn, record_id)
             stored = self._stored_payload(conn, record) if record is not None else None

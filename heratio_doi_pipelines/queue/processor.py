@@ -45,6 +45,7 @@ from heratio_doi_pipelines.queue.lifecycle import (
     hold_after_auth_failure,
     is_transient,
 )
+from heratio_doi_pipelines.queue.prepare import Prepared, prepare_mints
 from heratio_doi_pipelines.queue.transitions import (
     DEFAULT_LEASE,
     HERATIO_STALE_AFTER,
@@ -153,6 +154,9 @@ PREPARE_AHEAD = 2
 MIN_CHUNK = 32
 
 
+PreparedChunk = dict[int, Prepared]  # a chunk's prepared mints by item id
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -217,7 +221,22 @@ def process_queue(
                     unreadable[record_id] = exc
             return records
 
-    def outcome_of(item: ClaimedItem, records: dict[int, CatalogueRecord]) -> Outcome | None:
+    def sending_settings(record: CatalogueRecord) -> DoiSettings | None:
+        """The record's settings, None where they refuse the batch (its item stops it)."""
+        settings = resolver.for_repository(record.repository_id)
+        return None if refusal(settings, verb) else settings
+
+    def prepare(items: list[ClaimedItem], records: dict[int, CatalogueRecord]) -> PreparedChunk:
+        """The chunk's mints read and reserved at once; where that fails, each item reads
+        and reserves on its own (and its outcome says what went wrong)."""
+        try:
+            return prepare_mints(doi_engine, items, records, sending_settings, now())
+        except Exception:  # noqa: BLE001 - the items do the same work themselves
+            return {}
+
+    def outcome_of(
+        item: ClaimedItem, records: dict[int, CatalogueRecord], prepared: PreparedChunk
+    ) -> Outcome | None:
         record = records.get(item.information_object_id)
         settings = resolver.for_repository(record.repository_id if record else None)
         refused = refusal(settings, verb)
@@ -235,7 +254,7 @@ def process_queue(
             )
             return runner.record_error(item, reason, transient=is_transient(read_error))
         try:
-            outcome = runner.run(item, record)
+            outcome = runner.run(item, record, prepared.get(item.id))
         except AuthenticationError as exc:
             stop.set()
             report.auth_error = str(exc)
@@ -244,11 +263,13 @@ def process_queue(
             listener.record(outcome, settings)
         return outcome
 
-    def run(item: ClaimedItem, records: dict[int, CatalogueRecord]) -> Outcome | None:
+    def run(
+        item: ClaimedItem, records: dict[int, CatalogueRecord], prepared: PreparedChunk
+    ) -> Outcome | None:
         try:
             if stop.is_set():
                 return None
-            outcome = outcome_of(item, records)
+            outcome = outcome_of(item, records, prepared)
         except Exception as exc:  # noqa: BLE001 - the outcome could not even be recorded
             # Nothing was written: the item stays claimed until its lease lapses (the
             # heartbeat lets go of it), then it is due again; max_attempts bounds this.
@@ -293,8 +314,9 @@ def process_queue(
                     exhausted = not items
                     claimed += len(items)
                     records = read([i.information_object_id for i in items]) if items else {}
+                    prepared = prepare(items, records) if items else {}
                     for item in items:
-                        in_flight[executor.submit(run, item, records)] = item
+                        in_flight[executor.submit(run, item, records, prepared)] = item
                     if items:
                         continue
                 if not in_flight:

@@ -98,6 +98,15 @@ def write_log(
     )
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A DOI string to store for a record before DataCite is called."""
+
+    information_object_id: int
+    doi: str
+    repository_id: int | None = None  # the holding repository, for the by-repository report
+
+
 def reserve_doi(
     conn: sa.Connection,
     information_object_id: int,
@@ -111,31 +120,50 @@ def reserve_doi(
     ``repository_id`` is the record's holding repository as the catalogue reader resolved
     it, kept on the row so the by-repository report need not walk the catalogue tree.
     """
-    result = conn.execute(
-        ahg_doi.insert().values(
-            information_object_id=information_object_id,
-            doi=doi,
-            status="draft",
-            repository_id=repository_id,
-            reserved_at=now,
-            created_at=now,
-            updated_at=now,
-        )
+    reservation = Reservation(information_object_id, doi, repository_id)
+    return reserve_dois(conn, [reservation], now)[information_object_id]
+
+
+def reserve_dois(
+    conn: sa.Connection, reservations: list[Reservation], now: datetime
+) -> dict[int, DoiRow]:
+    """``reserve_doi`` for many records in three statements, whatever their number: the
+    rows, their ``reserve`` log rows, and one read of what was stored (record id -> row).
+    A string or record already held raises ``IntegrityError`` and stores none of them."""
+    if not reservations:
+        return {}
+    conn.execute(
+        ahg_doi.insert(),
+        [
+            {
+                "information_object_id": r.information_object_id,
+                "doi": r.doi,
+                "status": "draft",
+                "repository_id": r.repository_id,
+                "reserved_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for r in reservations
+        ],
     )
-    doi_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-    write_log(
-        conn,
-        doi_id=doi_id,
-        information_object_id=information_object_id,
-        action="reserve",
-        status_before=None,
-        status_after="draft",
-        details={"doi": doi, "note": RESERVED_NOTE},
-        now=now,
+    rows = dois_for_records(conn, [r.information_object_id for r in reservations])
+    conn.execute(
+        ahg_doi_log.insert(),
+        [
+            {
+                "doi_id": row.id,
+                "information_object_id": row.information_object_id,
+                "action": "reserve",
+                "status_before": None,
+                "status_after": "draft",
+                "details": {"doi": row.doi, "note": RESERVED_NOTE},
+                "performed_at": now,
+            }
+            for row in rows.values()
+        ],
     )
-    row = doi_for_record(conn, information_object_id)
-    assert row is not None
-    return row
+    return rows
 
 
 def release_reservation(conn: sa.Connection, row: DoiRow, doi: str, now: datetime) -> DoiRow:

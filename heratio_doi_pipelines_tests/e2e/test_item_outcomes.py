@@ -17,7 +17,7 @@ from heratio_doi_pipelines.catalogue.reader import CatalogueReader
 from heratio_doi_pipelines.datacite.client import DataCiteClient
 from heratio_doi_pipelines.devtools.emulator import EmulatorHandle
 from heratio_doi_pipelines.metadata import MetadataContext, build_payload
-from heratio_doi_pipelines.queue import lifecycle
+from heratio_doi_pipelines.queue import lifecycle, prepare
 from heratio_doi_pipelines.queue.enqueue import enqueue
 from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.store.tables import ahg_doi, ahg_doi_log, ahg_doi_queue
@@ -133,16 +133,29 @@ def _record_of_doi(doi: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-PHASES: dict[str, tuple[Any, str, Callable[..., int | None]]] = {
-    # phase: (module or class patched, attribute, which record a call is for)
-    "read the DOI row": (lifecycle, "doi_for_record", lambda conn, record_id: record_id),
-    "build the payload": (lifecycle, "build_payload", lambda record, *a, **k: record.id),
-    "send to DataCite": (DataCiteClient, "put_doi", lambda self, doi, attrs: _record_of_doi(doi)),
-    "record the result": (
-        lifecycle,
-        "write_log",
-        lambda conn, **k: k["information_object_id"] if k["action"] == "mint" else None,
-    ),
+Patch = tuple[Any, str, Callable[..., int | None]]
+
+PHASES: dict[str, list[Patch]] = {
+    # phase: the (module or class, attribute, which record a call is for) that raise once
+    # for the victim. A mint's read, build and reservation are made for its whole chunk
+    # first (``queue.prepare``); where that fails for a record, its item does them itself.
+    "read the DOI row": [
+        (lifecycle.ItemRunner, "_read", lambda self, record_id, record=None: record_id),
+    ],
+    "build the payload": [
+        (prepare, "build_payload", lambda record, *a, **k: record.id),
+        (lifecycle, "build_payload", lambda record, *a, **k: record.id),
+    ],
+    "send to DataCite": [
+        (DataCiteClient, "put_doi", lambda self, doi, attrs: _record_of_doi(doi)),
+    ],
+    "record the result": [
+        (
+            lifecycle,
+            "write_log",
+            lambda conn, **k: k["information_object_id"] if k["action"] == "mint" else None,
+        ),
+    ],
 }
 
 
@@ -157,8 +170,8 @@ def test_an_exception_in_any_phase_becomes_the_items_outcome(
 ) -> None:
     ids = _mintable(archive, 5)
     victim = ids[1]
-    owner, name, pick = PHASES[phase]
-    monkeypatch.setattr(owner, name, _once_for(victim, getattr(owner, name), pick))
+    for owner, name, pick in PHASES[phase]:
+        monkeypatch.setattr(owner, name, _once_for(victim, getattr(owner, name), pick))
     enqueue(archive, "mint", ids)
     report = process_queue(archive, archive, overrides=overrides, limit=100, concurrency=2)
     assert {o.record_id: o.status for o in report.outcomes} == {

@@ -27,6 +27,8 @@ CHUNK = 2 * CONCURRENCY  # the processor's default chunk: claims and catalogue r
 class Cost:
     doi_statements: int
     catalogue_statements: int
+    doi_writes: int  # transactions committed on the ahg_* tables
+    doi_reads: int  # transactions begun there and not committed (read, then closed)
 
 
 @contextmanager
@@ -55,16 +57,41 @@ def _mintable(engine: sa.Engine, overrides: dict[str, str]) -> list[int]:
     return [r.id for r in usable if r.repository_id == repository]
 
 
+@contextmanager
+def transactions(engine: sa.Engine) -> Iterator[list[str]]:
+    events: list[str] = []
+
+    def on_begin(_conn: sa.Connection) -> None:
+        events.append("begin")
+
+    def on_commit(_conn: sa.Connection) -> None:
+        events.append("commit")
+
+    sa.event.listen(engine, "begin", on_begin)
+    sa.event.listen(engine, "commit", on_commit)
+    try:
+        yield events
+    finally:
+        sa.event.remove(engine, "begin", on_begin)
+        sa.event.remove(engine, "commit", on_commit)
+
+
 def _mint(
     doi_engine: sa.Engine, catalogue: sa.Engine, overrides: dict[str, str], ids: list[int]
 ) -> Cost:
     enqueue(doi_engine, MINT, ids)
-    with counting(doi_engine) as doi_sql, counting(catalogue) as catalogue_sql:
+    with (
+        counting(doi_engine) as doi_sql,
+        counting(catalogue) as catalogue_sql,
+        transactions(doi_engine) as doi_transactions,
+    ):
         report = process_queue(
             doi_engine, catalogue, overrides=overrides, limit=len(ids), concurrency=CONCURRENCY
         )
     assert report.counts["completed"] == len(ids), report.summary()
-    return Cost(len(doi_sql), len(catalogue_sql))
+    writes = doi_transactions.count("commit")
+    reads = doi_transactions.count("begin") - writes
+    return Cost(len(doi_sql), len(catalogue_sql), writes, reads)
 
 
 def test_statements_per_item_and_per_chunk_stay_constant(
@@ -91,6 +118,10 @@ def test_statements_per_item_and_per_chunk_stay_constant(
         step = two.doi_statements - one.doi_statements
         assert three.doi_statements - two.doi_statements == step
         assert step <= 10 * CHUNK  # per item: lookups, reserve, complete (+ MariaDB row locks)
+        # Transactions: a first mint costs one write (its outcome) and no read of its own;
+        # its DOI row, stored payload and reservation are read and written for its chunk.
+        assert two.doi_writes - one.doi_writes == three.doi_writes - two.doi_writes == CHUNK
+        assert two.doi_reads - one.doi_reads == three.doi_reads - two.doi_reads == 0
         # Catalogue reads: one fixed set of queries per chunk, never one per record (plus the
         # reader's one-off look at the schema and AtoM's settings).
         per_chunk = two.catalogue_statements - one.catalogue_statements

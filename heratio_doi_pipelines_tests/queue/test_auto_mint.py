@@ -98,3 +98,28 @@ def test_the_cursor_moves_to_the_newest_change_and_never_back(engine: sa.Engine)
     assert second.minted == 3 and second.cursor == (newest + timedelta(minutes=3)).isoformat()
     quiet = queue_catalogue_changes(engine, engine, second.cursor)
     assert (quiet.minted, quiet.cursor) == (0, second.cursor)  # nothing changed: it stays
+
+
+def test_the_cursor_moves_past_changes_that_are_not_descriptions(engine: sa.Engine) -> None:
+    """An actor edited after the last description moves the cursor too, so the next tick
+    does not walk past it again, and a description edited later is still found."""
+    generate_sample_archive(engine, records=6, seed=4)
+    _enable_auto_mint(engine)
+    descriptions = set(CatalogueReader(engine).all_record_ids())
+    with engine.connect() as conn:
+        actor = conn.execute(
+            sa.select(atom_tables.object_.c.id)
+            .where(atom_tables.object_.c.id.not_in(descriptions | {1}))
+            .limit(1)
+        ).scalar_one()
+    start = queue_catalogue_changes(engine, engine, None)
+    assert start.cursor is not None
+    later = datetime.fromisoformat(start.cursor) + timedelta(minutes=5)
+    _touch(engine, [actor], later)
+    moved = queue_catalogue_changes(engine, engine, start.cursor)
+    assert (moved.minted, moved.updated) == (0, 0)
+    assert moved.cursor == later.isoformat()  # past the actor, though nothing was queued
+    edited = min(descriptions)
+    _touch(engine, [edited], later + timedelta(minutes=1))
+    found = queue_catalogue_changes(engine, engine, moved.cursor)
+    assert found.minted == 1 and _queued(engine) == [(edited, "mint")]
