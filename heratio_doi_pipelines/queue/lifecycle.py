@@ -61,7 +61,7 @@ from heratio_doi_pipelines.queue.actions import (
     VERIFY,
 )
 from heratio_doi_pipelines.queue.outdated import MAPPING_VERSION_KEY
-from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
+from heratio_doi_pipelines.queue.payload_cache import cached_payloads
 from heratio_doi_pipelines.queue.prepare import Prepared
 from heratio_doi_pipelines.queue.reservations import DoiTakenError, reservation_for_mint
 from heratio_doi_pipelines.queue.stored_check import STORED_DIFFERS, stored_drift
@@ -506,7 +506,7 @@ class ItemRunner:
             context = context_from_settings(self.settings, year=self.now().year)
         except ValueError:
             return None  # a configuration error: ``_payload`` reports it
-        return cached_payloads(conn, {record.id: source_hash(record, context)}).get(record.id)
+        return cached_payloads(conn, {record.id: (record, context)}).get(record.id)
 
     def _payload(self, record: CatalogueRecord, doi: str | None, stored: Payload | None) -> Payload:
         """The payload the item's read found stored while the record and settings are

@@ -101,13 +101,16 @@ def save_payloads(engine: sa.Engine, payloads: Sequence[tuple[Payload, str]], no
         return replace_payload_rows(conn, [_row(p, source, now) for p, source in payloads])
 
 
-def cached_payloads(conn: sa.Connection, sources: Mapping[int, str]) -> dict[int, Payload]:
-    """The stored payloads whose source hash still matches (``sources``: record id -> hash)."""
+def cached_payloads(
+    conn: sa.Connection, sources: Mapping[int, tuple[CatalogueRecord, MetadataContext]]
+) -> dict[int, Payload]:
+    """The stored payloads whose source hash still matches (``sources``: record id -> the
+    record and its context); the hash is made only for the records that have one stored."""
     rows = payload_rows(conn, list(sources))
     return {
         record_id: _payload(row)
         for record_id, row in rows.items()
-        if row["source_fingerprint"] == sources[record_id]
+        if row["source_fingerprint"] == source_hash(*sources[record_id])
     }
 
 

@@ -30,7 +30,7 @@ from heratio_doi_pipelines.metadata import (
     context_from_settings,
 )
 from heratio_doi_pipelines.queue.actions import MINT
-from heratio_doi_pipelines.queue.payload_cache import cached_payloads, source_hash
+from heratio_doi_pipelines.queue.payload_cache import cached_payloads
 from heratio_doi_pipelines.queue.transitions import ClaimedItem
 from heratio_doi_pipelines.settings import DoiSettings
 from heratio_doi_pipelines.store.dois import DoiRow, Reservation, dois_for_records, reserve_dois
@@ -69,12 +69,9 @@ def prepare_mints(
             continue  # a configuration error: the item reports it
     if not contexts:
         return {}
-    hashes = {
-        record_id: source_hash(records[record_id], ctx) for record_id, ctx in contexts.items()
-    }
     with engine.connect() as conn:
         rows = dois_for_records(conn, list(contexts))
-        stored = cached_payloads(conn, hashes)
+        stored = cached_payloads(conn, {rid: (records[rid], ctx) for rid, ctx in contexts.items()})
     payloads: dict[int, Payload | None] = {}
     to_reserve: list[Reservation] = []
     for record_id, ctx in contexts.items():

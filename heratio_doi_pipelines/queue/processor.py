@@ -189,6 +189,7 @@ def process_queue(
     concurrency = max(1, concurrency)
     threads = concurrency + PREPARE_AHEAD
     chunk_size = chunk_size or max(MIN_CHUNK, 2 * concurrency)
+    first_chunk = min(chunk_size, 2 * threads)
     report = ProcessReport(worker_id=worker_id or default_worker_id())
     own_access = access is None
     access = access or DataCiteAccess(doi_engine, overrides)
@@ -297,11 +298,12 @@ def process_queue(
             claimed = 0
             exhausted = False
             while True:
-                # Keep the pool fed: claim more before the running items run out, so the
-                # threads never wait for a whole chunk to finish.
-                hungry = claimed < limit and len(in_flight) < 2 * threads
+                # Keep the pool fed: a whole chunk stays queued beyond the threads, so the
+                # next chunk is claimed, read and prepared while that one is sent. The first
+                # chunk is small, so the first request leaves after a few records are read.
+                hungry = claimed < limit and len(in_flight) < chunk_size + threads
                 if hungry and not (exhausted or stop.is_set()):
-                    size = min(chunk_size, limit - claimed)
+                    size = min(chunk_size if claimed else first_chunk, limit - claimed)
                     items = claim_batch(
                         doi_engine,
                         report.worker_id,

@@ -20,7 +20,7 @@ from heratio_doi_pipelines.queue.processor import process_queue
 from heratio_doi_pipelines.settings import SettingsResolver
 
 CONCURRENCY = 2
-CHUNK = 2 * CONCURRENCY  # the processor's default chunk: claims and catalogue reads per chunk
+CHUNK = 2 * CONCURRENCY  # items claimed (and their records read) at a time
 
 
 @dataclass
@@ -86,7 +86,12 @@ def _mint(
         transactions(doi_engine) as doi_transactions,
     ):
         report = process_queue(
-            doi_engine, catalogue, overrides=overrides, limit=len(ids), concurrency=CONCURRENCY
+            doi_engine,
+            catalogue,
+            overrides=overrides,
+            limit=len(ids),
+            concurrency=CONCURRENCY,
+            chunk_size=CHUNK,
         )
     assert report.counts["completed"] == len(ids), report.summary()
     writes = doi_transactions.count("commit")
@@ -118,10 +123,12 @@ def test_statements_per_item_and_per_chunk_stay_constant(
         step = two.doi_statements - one.doi_statements
         assert three.doi_statements - two.doi_statements == step
         assert step <= 10 * CHUNK  # per item: lookups, reserve, complete (+ MariaDB row locks)
-        # Transactions: a first mint costs one write (its outcome) and no read of its own;
-        # its DOI row, stored payload and reservation are read and written for its chunk.
-        assert two.doi_writes - one.doi_writes == three.doi_writes - two.doi_writes == CHUNK
-        assert two.doi_reads - one.doi_reads == three.doi_reads - two.doi_reads == 0
+        # Transactions: a first mint costs one write of its own (its outcome) and no read;
+        # its DOI row and stored payload are read, and its DOI string reserved, for its whole
+        # chunk: per chunk one claim, one read and one reservation.
+        writes = two.doi_writes - one.doi_writes
+        assert writes == three.doi_writes - two.doi_writes == CHUNK + 2
+        assert two.doi_reads - one.doi_reads == three.doi_reads - two.doi_reads == 1
         # Catalogue reads: one fixed set of queries per chunk, never one per record (plus the
         # reader's one-off look at the schema and AtoM's settings).
         per_chunk = two.catalogue_statements - one.catalogue_statements

@@ -59,9 +59,7 @@ def test_stored_payload_is_reused_only_while_its_source_is_unchanged(
 
     edited = record(id=2, title="Now with a title")
     with engine.connect() as conn:
-        found = cached_payloads(
-            conn, {1: source_hash(first, ctx), 2: source_hash(edited, ctx), 3: "0" * 64}
-        )
+        found = cached_payloads(conn, {1: (first, ctx), 2: (edited, ctx), 3: (record(id=3), ctx)})
     assert list(found) == [1]  # 2 was edited since, 3 was never built
     reused = found[1]
     assert reused.attributes == payloads[0].attributes
@@ -72,6 +70,6 @@ def test_stored_payload_is_reused_only_while_its_source_is_unchanged(
     # Storing again replaces the record's row instead of adding one.
     save_payloads(engine, [(build_payload(edited, ctx), source_hash(edited, ctx))], NOW)
     with engine.connect() as conn:
-        assert set(cached_payloads(conn, {2: source_hash(edited, ctx)})) == {2}
+        assert set(cached_payloads(conn, {2: (edited, ctx)})) == {2}
         count = conn.execute(sa.text("SELECT COUNT(*) FROM heratio_doi_payload")).scalar()
     assert count == 2
