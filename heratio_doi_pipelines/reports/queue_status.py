@@ -107,15 +107,16 @@ def _select(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
     )
 
 
+def _values(row: sa.Row[Any]) -> tuple[Any, ...]:
+    """One item's OPEN_ITEM_COLUMNS, its action as the pipeline names it."""
+    return tuple(
+        action_of(row.action, row.pipeline_action) if name == "action" else getattr(row, name)
+        for name in OPEN_ITEM_COLUMNS
+    )
+
+
 def _frame(rows: Sequence[sa.Row[Any]]) -> pd.DataFrame:
-    records = [
-        {
-            **{name: getattr(row, name) for name in OPEN_ITEM_COLUMNS if name != "action"},
-            "action": action_of(row.action, row.pipeline_action),
-        }
-        for row in rows
-    ]
-    return pd.DataFrame(records, columns=OPEN_ITEM_COLUMNS)
+    return pd.DataFrame([_values(row) for row in rows], columns=OPEN_ITEM_COLUMNS)
 
 
 def _open(counts: dict[str, int]) -> sa.ColumnElement[bool]:
@@ -149,14 +150,11 @@ def queue_status(
     )
 
 
-def iter_open_items(engine: sa.Engine, chunk: int = CSV_CHUNK) -> Iterator[pd.DataFrame]:
-    """Every item not completed, oldest first, as frames of at most ``chunk`` rows read
-    through a streaming cursor: memory stays constant however long the queue is."""
+def iter_open_rows(engine: sa.Engine, chunk: int = CSV_CHUNK) -> Iterator[tuple[Any, ...]]:
+    """Every item not completed, oldest first, as OPEN_ITEM_COLUMNS tuples read through a
+    streaming cursor ``chunk`` rows at a time: memory stays constant however long the queue
+    is, and no frame is built for rows that only go to a CSV."""
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=chunk).execute(_select(q.c.status != "completed"))
-        yielded = False
         for rows in result.partitions():
-            yielded = True
-            yield _frame(rows)
-        if not yielded:
-            yield _frame([])  # the header alone
+            yield from (_values(row) for row in rows)

@@ -13,7 +13,7 @@ from heratio_doi_pipelines.reports.history import browse_dois, doi_history, list
 from heratio_doi_pipelines.reports.queue_status import (
     OPEN_ITEM_COLUMNS,
     PREVIEW_LIMIT,
-    iter_open_items,
+    iter_open_rows,
     queue_status,
 )
 from heratio_doi_pipelines_tests.reports.conftest import TODAY, Archive
@@ -158,12 +158,12 @@ def test_queue_status_keeps_a_bounded_preview_and_counts_everything(
 def test_open_items_stream_in_chunks_each_item_once_oldest_first(archive: Archive) -> None:
     ids = [archive.queue_item(100 + n, "pending" if n % 3 else "completed") for n in range(11)]
 
-    chunks = list(iter_open_items(archive.doi_engine, chunk=2))
+    rows = list(iter_open_rows(archive.doi_engine, chunk=2))  # six reads of at most two rows
 
-    assert all(len(chunk) <= 2 for chunk in chunks)
-    assert all(list(chunk.columns) == OPEN_ITEM_COLUMNS for chunk in chunks)
-    streamed = [item for chunk in chunks for item in chunk["id"].tolist()]
-    assert streamed == [item for n, item in enumerate(ids) if n % 3]
+    assert all(len(row) == len(OPEN_ITEM_COLUMNS) for row in rows)
+    assert [row[OPEN_ITEM_COLUMNS.index("id")] for row in rows] == [
+        item for n, item in enumerate(ids) if n % 3
+    ]
 
 
 def test_empty_queue_has_every_state_at_zero(engine: sa.Engine, tmp_path) -> None:
