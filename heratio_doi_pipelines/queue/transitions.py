@@ -95,14 +95,42 @@ def _lapsed(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(q.c.status == "processing", q.c.lease_expires_at < now)
 
 
-def _due(now: datetime, actions: list[str] | None) -> sa.ColumnElement[bool]:
+def _due_parts(now: datetime) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """Pending items whose time has come, and lapsed items with an attempt left (a lapsed
+    item on its last attempt is not claimed again: end_abandoned fails it)."""
     pending = sa.and_(
         q.c.status == "pending",
         sa.or_(q.c.scheduled_at.is_(None), q.c.scheduled_at <= now),
     )
-    # A lapsed item on its last attempt is not claimed again: end_abandoned fails it.
     lapsed = sa.and_(_lapsed(now), q.c.attempts < q.c.max_attempts)
-    return sa.and_(sa.or_(pending, lapsed), _of_actions(actions))
+    return pending, lapsed
+
+
+def _due(now: datetime, actions: list[str] | None) -> sa.ColumnElement[bool]:
+    return sa.and_(sa.or_(*_due_parts(now)), _of_actions(actions))
+
+
+# Queue order: higher priority first (as Heratio's processor), then the oldest.
+QUEUE_ORDER = (q.c.priority.desc(), q.c.scheduled_at, q.c.id)
+
+
+def _first_due(now: datetime, actions: list[str] | None, limit: int) -> list[sa.Select[Any]]:
+    """The first ``limit`` due items of each part in queue order. Each part alone is served
+    by an index in that order (``idx_ahg_doi_queue_claim`` for the pending ones), so a claim
+    reads a chunk's worth of index entries however long the queue is; asked as one OR, the
+    database would sort every pending item on every claim."""
+    return [
+        sa.select(q.c.id, q.c.priority, q.c.scheduled_at)
+        .where(part, _of_actions(actions))
+        .order_by(*QUEUE_ORDER)
+        .limit(limit)
+        for part in _due_parts(now)
+    ]
+
+
+def _queue_order_key(row: Any) -> tuple[int, bool, datetime, int]:
+    """Queue order in Python, for merging the parts (NULL times first, as SQLite sorts)."""
+    return (-row.priority, row.scheduled_at is not None, row.scheduled_at or datetime.min, row.id)
 
 
 _RETURNED = (
@@ -140,10 +168,16 @@ def claim_batch(
         "started_at": now,
         "attempts": q.c.attempts + 1,
     }
-    order = (q.c.priority.desc(), q.c.scheduled_at, q.c.id)  # Heratio: higher goes first
+    parts = _first_due(now, actions, limit)
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
-            chosen = sa.select(q.c.id).where(_due(now, actions)).order_by(*order).limit(limit)
+            # One atomic statement: SQLite runs it under its write lock.
+            both = sa.union_all(*(sa.select(part.subquery()) for part in parts)).subquery()
+            chosen = (
+                sa.select(both.c.id)
+                .order_by(both.c.priority.desc(), both.c.scheduled_at, both.c.id)
+                .limit(limit)
+            )
             rows = conn.execute(
                 q.update()
                 .where(q.c.id.in_(chosen.scalar_subquery()))
@@ -154,17 +188,16 @@ def claim_batch(
         else:
             if conn.dialect.name == "mysql":
                 require_supported_server(conn)
-                ids = _lock_one_by_one(conn, _due(now, actions), order, limit)
+                locked = [_lock_one_by_one(conn, part, limit) for part in parts]
             else:
-                ids = list(
-                    conn.execute(
-                        sa.select(q.c.id)
-                        .where(_due(now, actions))
-                        .order_by(*order)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                    ).scalars()
-                )
+                locked = [
+                    list(conn.execute(part.with_for_update(skip_locked=True))) for part in parts
+                ]
+            # The first ``limit`` of both parts; the other rows locked are let go at commit.
+            ids = [
+                row.id for row in sorted((r for rows in locked for r in rows), key=_queue_order_key)
+            ]
+            ids = ids[:limit]
             if not ids:
                 return []
             conn.execute(q.update().where(q.c.id.in_(ids)).values(**values))
@@ -185,34 +218,30 @@ def claim_batch(
     return items
 
 
-def _lock_one_by_one(
-    conn: sa.Connection,
-    due: sa.ColumnElement[bool],
-    order: tuple[sa.ColumnElement, ...],
-    limit: int,
-) -> list[int]:
-    """MySQL/MariaDB: lock ``limit`` due rows in queue order, skipping rows others hold.
+def _lock_one_by_one(conn: sa.Connection, part: sa.Select[Any], limit: int) -> list[Any]:
+    """MySQL/MariaDB: lock the first ``limit`` rows of ``part`` (a due query in queue order),
+    skipping rows others hold.
 
     InnoDB locks every row a sort reads, so ``ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED``
     would lock all due rows and leave the other workers nothing. Candidates are read without
-    locks in queue order, then each is locked by a primary-key lookup that re-checks it is
-    still due, which locks that one row only.
+    locks in queue order, a page at a time, then each is locked by a primary-key lookup that
+    re-checks it is still due, which locks that one row only.
     """
     page = max(4 * limit, 50)
-    chosen: list[int] = []
+    due = part.whereclause
+    assert due is not None
+    chosen: list[Any] = []
     offset = 0
     while len(chosen) < limit:
-        candidates = (
-            conn.execute(sa.select(q.c.id).where(due).order_by(*order).limit(page).offset(offset))
-            .scalars()
-            .all()
-        )
+        candidates = conn.execute(part.limit(page).offset(offset)).all()
         for candidate in candidates:
             locked = conn.execute(
-                sa.select(q.c.id).where(q.c.id == candidate, due).with_for_update(skip_locked=True)
-            ).scalar()
+                sa.select(q.c.id, q.c.priority, q.c.scheduled_at)
+                .where(q.c.id == candidate.id, due)
+                .with_for_update(skip_locked=True)
+            ).first()
             if locked is not None:
-                chosen.append(int(locked))
+                chosen.append(locked)
                 if len(chosen) == limit:
                     break
         if len(candidates) < page:

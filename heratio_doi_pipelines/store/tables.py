@@ -126,6 +126,16 @@ ahg_doi_queue = sa.Table(
     sa.Index("uq_ahg_doi_queue_open_item", "information_object_id", "open_action", unique=True),
 )
 
+# pipeline: a claim walks the due pending items in queue order (priority first, as Heratio's
+# processor) from this index and stops after a chunk, instead of sorting every pending item
+sa.Index(
+    "idx_ahg_doi_queue_claim",
+    ahg_doi_queue.c.status,
+    ahg_doi_queue.c.priority.desc(),
+    ahg_doi_queue.c.scheduled_at,
+    ahg_doi_queue.c.id,
+)
+
 ahg_doi_log = sa.Table(
     "ahg_doi_log",
     metadata,

@@ -16,7 +16,7 @@ from heratio_doi_pipelines.db import make_engine
 from heratio_doi_pipelines.devtools.sample_archive import generate_sample_archive
 from heratio_doi_pipelines.queue.auto_mint import latest_change, queue_catalogue_changes
 from heratio_doi_pipelines.queue.enqueue import enqueue
-from heratio_doi_pipelines.queue.transitions import due_by_action
+from heratio_doi_pipelines.queue.transitions import claim_batch, due_by_action
 from heratio_doi_pipelines.store.schema import init_database
 from heratio_doi_pipelines.store.tables import ahg_settings
 from heratio_doi_pipelines_tests.support.postgres import PostgresServer
@@ -110,3 +110,51 @@ def test_due_items_and_catalogue_change_queries_use_indexes(pg_server: PostgresS
     change_queries = [s for s in plans if "updated_at" in s]
     assert due_queries and len(change_queries) == 2  # the newest change, and what changed since
     assert {s: scans for s, scans in plans.items() if scans} == {}
+
+
+def _sorts(node: dict[str, Any]) -> list[str]:
+    found = [node["Node Type"]] if node["Node Type"] in ("Sort", "Incremental Sort") else []
+    for child in node.get("Plans", []):
+        found += _sorts(child)
+    return found
+
+
+def test_a_claim_reads_due_items_in_queue_order_from_an_index(pg_server: PostgresServer) -> None:
+    """Each part of a claim (due pending items, lapsed items) is read in queue order from an
+    index and stops after the chunk: no sort of every pending item, no full scan."""
+    with pg_server.fresh_database() as url:
+        engine = make_engine(url)
+        init_database(engine)
+        enqueue(engine, "mint", range(1, 400))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        with captured(engine) as statements:
+            claimed = claim_batch(engine, "worker", 10)
+        assert [item.information_object_id for item in claimed] == list(range(1, 11))
+        parts = [(s, p) for s, p in statements if "FOR UPDATE" in s]
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plans = [
+                conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + s, p).scalar_one()[0]["Plan"]
+                for s, p in parts
+            ]
+        engine.dispose()
+    assert len(plans) == 2  # the pending part and the lapsed part
+    pending_plan = plans[0]
+    assert _sorts(pending_plan) == [] and _full_scans(pending_plan) == []
+
+
+def test_a_claim_on_sqlite_walks_the_claim_index(tmp_path: Any) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'claim.db'}")
+    init_database(engine)
+    enqueue(engine, "mint", range(1, 200))
+    with captured(engine) as statements:
+        claimed = claim_batch(engine, "worker", 10)
+    assert [item.information_object_id for item in claimed] == list(range(1, 11))
+    (update, parameters) = next((s, p) for s, p in statements if s.lstrip().startswith("UPDATE"))
+    with engine.connect() as conn:
+        plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + update, parameters)]
+    engine.dispose()
+    assert any("idx_ahg_doi_queue_claim" in step for step in plan), plan
+    # only the merge of the two parts' chunks is sorted, never the pending items
+    assert sum("TEMP B-TREE" in step for step in plan) <= 1, plan

@@ -66,6 +66,7 @@ def test_init_adopts_heratio_tables_and_adds_only_pipeline_columns(
         "idx_ahg_doi_status_record",
         "idx_ahg_doi_log_action_performed",
         "idx_ahg_doi_log_performed",
+        "idx_ahg_doi_queue_claim",
         "idx_ahg_doi_queue_completed",
         "idx_ahg_doi_queue_due",
         "idx_ahg_doi_queue_status",
