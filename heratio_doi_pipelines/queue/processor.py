@@ -222,10 +222,20 @@ def process_queue(
                     unreadable[record_id] = exc
             return records
 
+    checked: dict[int | None, tuple[DoiSettings, str | None]] = {}
+
+    def settings_of(repository_id: int | None) -> tuple[DoiSettings, str | None]:
+        """A repository's settings and why they refuse the batch (None: they do not),
+        checked once per repository for the whole batch."""
+        if repository_id not in checked:
+            settings = resolver.for_repository(repository_id)
+            checked[repository_id] = (settings, refusal(settings, verb))
+        return checked[repository_id]
+
     def sending_settings(record: CatalogueRecord) -> DoiSettings | None:
         """The record's settings, None where they refuse the batch (its item stops it)."""
-        settings = resolver.for_repository(record.repository_id)
-        return None if refusal(settings, verb) else settings
+        settings, refused = settings_of(record.repository_id)
+        return None if refused else settings
 
     def prepare(items: list[ClaimedItem], records: dict[int, CatalogueRecord]) -> PreparedChunk:
         """The chunk's mints read and reserved at once; where that fails, each item reads
@@ -239,8 +249,7 @@ def process_queue(
         item: ClaimedItem, records: dict[int, CatalogueRecord], prepared: PreparedChunk
     ) -> Outcome | None:
         record = records.get(item.information_object_id)
-        settings = resolver.for_repository(record.repository_id if record else None)
-        refused = refusal(settings, verb)
+        settings, refused = settings_of(record.repository_id if record else None)
         if refused:  # this repository's own row is a placeholder: stop before any request
             stop.set()
             report.refused = refused

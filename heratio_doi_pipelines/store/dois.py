@@ -87,15 +87,39 @@ def write_log(
 ) -> None:
     conn.execute(
         ahg_doi_log.insert().values(
-            doi_id=doi_id,
-            information_object_id=information_object_id,
-            action=action,
-            status_before=status_before,
-            status_after=status_after,
-            details=details,
-            performed_at=now,
+            **_log_row(
+                doi_id=doi_id,
+                information_object_id=information_object_id,
+                action=action,
+                status_before=status_before,
+                status_after=status_after,
+                details=details,
+                now=now,
+            )
         )
     )
+
+
+def _log_row(
+    *,
+    doi_id: int | None,
+    information_object_id: int | None,
+    action: str,
+    status_before: str | None,
+    status_after: str | None,
+    details: dict[str, Any] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """One ``ahg_doi_log`` row's values (for one insert or many in one statement)."""
+    return {
+        "doi_id": doi_id,
+        "information_object_id": information_object_id,
+        "action": action,
+        "status_before": status_before,
+        "status_after": status_after,
+        "details": details,
+        "performed_at": now,
+    }
 
 
 @dataclass(frozen=True)
@@ -151,15 +175,15 @@ def reserve_dois(
     conn.execute(
         ahg_doi_log.insert(),
         [
-            {
-                "doi_id": row.id,
-                "information_object_id": row.information_object_id,
-                "action": "reserve",
-                "status_before": None,
-                "status_after": "draft",
-                "details": {"doi": row.doi, "note": RESERVED_NOTE},
-                "performed_at": now,
-            }
+            _log_row(
+                doi_id=row.id,
+                information_object_id=row.information_object_id,
+                action="reserve",
+                status_before=None,
+                status_after="draft",
+                details={"doi": row.doi, "note": RESERVED_NOTE},
+                now=now,
+            )
             for row in rows.values()
         ],
     )
