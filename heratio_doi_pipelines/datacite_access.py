@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from heratio_doi_pipelines.datacite.client import DataCiteClient
+from heratio_doi_pipelines.datacite.in_flight import InFlightSlots
 from heratio_doi_pipelines.datacite.rate_limit import (
     Budget,
     RateLimiter,
@@ -89,14 +90,14 @@ class ClientPool:
         self._labels: dict[str, str] = {}
         self._lock = threading.Lock()
         self._budget_for = budget_for
-        self._in_flight: threading.Semaphore | None = None
+        self._in_flight: InFlightSlots | None = None
 
     def limit_in_flight(self, requests: int | None) -> None:
         """At most ``requests`` DataCite requests in flight at once across this pool's
         clients (None: no cap). A batch runs more threads than that, so the next items are
         read, built and validated while the current ones wait for DataCite."""
         with self._lock:
-            self._in_flight = threading.BoundedSemaphore(requests) if requests else None
+            self._in_flight = InFlightSlots(requests) if requests else None
             for client in self._clients.values():
                 client.in_flight = self._in_flight
 

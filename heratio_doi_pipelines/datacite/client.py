@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3.connection
+import urllib3.connectionpool
 from requests.adapters import HTTPAdapter
 
 from heratio_doi_pipelines import __version__
@@ -33,6 +35,7 @@ from heratio_doi_pipelines.datacite.errors import (
     TransientError,
     describe_errors,
 )
+from heratio_doi_pipelines.datacite.in_flight import InFlightSlots
 from heratio_doi_pipelines.datacite.rate_limit import RateLimiter, UnlimitedRateLimiter
 from heratio_doi_pipelines.datacite.shapes import SHAPE_PARAMS, publisher_name
 
@@ -117,7 +120,9 @@ class DataCiteClient:
         self.rate_limiter = rate_limiter or UnlimitedRateLimiter()
         self.max_rate_limit_retries = max_rate_limit_retries
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = _ReportingAdapter(
+            pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0
+        )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         if bearer_token:
@@ -139,7 +144,7 @@ class DataCiteClient:
         )
         # The run's cap on requests in flight (``ClientPool.limit_in_flight``), shared by
         # every client of the run; None: no cap beyond the callers' threads.
-        self.in_flight: threading.Semaphore | None = None
+        self.in_flight: InFlightSlots | None = None
         self.requests_sent = 0
         self.rate_limited = 0  # 429s met (each also counted in requests_sent)
         self.first_sent_at: float | None = None  # monotonic times of the first and last send
@@ -247,6 +252,7 @@ class DataCiteClient:
         slot = self.in_flight
         if slot is not None:
             slot.acquire()
+            _sending.slots = slot  # the connection reports the write to it
         try:
             self.rate_limiter.acquire()
             self.requests_sent += 1
@@ -267,7 +273,58 @@ class DataCiteClient:
                 ) from exc
         finally:
             if slot is not None:
+                _report_written()  # if the connection did not: the request never left
                 slot.release()
+
+
+# The in-flight slots of the request this thread is sending, until its connection has written it.
+_sending = threading.local()
+
+
+def _report_written() -> None:
+    slots = getattr(_sending, "slots", None)
+    if slots is not None:
+        _sending.slots = None
+        slots.written()
+
+
+class _ReportingHTTPConnection(urllib3.connection.HTTPConnection):
+    """Tells the run's in-flight slots when a request is on the wire (``datacite/in_flight.py``)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        _report_written()
+
+
+class _ReportingHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        _report_written()
+
+
+class _ReportingHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _ReportingHTTPConnection
+
+
+class _ReportingHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _ReportingHTTPSConnection
+
+
+_REPORTING_POOLS = {"http": _ReportingHTTPPool, "https": _ReportingHTTPSPool}
+
+
+class _ReportingAdapter(HTTPAdapter):
+    """requests' adapter, with connections that report each written request."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _REPORTING_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _REPORTING_POOLS
+        return manager
 
 
 def _quote_doi(doi: str) -> str:
