@@ -273,7 +273,7 @@ class DataCiteClient:
                 ) from exc
         finally:
             if slot is not None:
-                _report_written()  # if the connection did not: the request never left
+                _sending.slots = None  # the connection did not report: the request never left
                 slot.release()
 
 
@@ -288,18 +288,20 @@ def _report_written() -> None:
         slots.written()
 
 
-class _ReportingHTTPConnection(urllib3.connection.HTTPConnection):
+class _ReportsWrites:
     """Tells the run's in-flight slots when a request is on the wire (``datacite/in_flight.py``)."""
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
         _report_written()
 
 
-class _ReportingHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        super().request(*args, **kwargs)
-        _report_written()
+class _ReportingHTTPConnection(_ReportsWrites, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _ReportingHTTPSConnection(_ReportsWrites, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _ReportingHTTPPool(urllib3.connectionpool.HTTPConnectionPool):

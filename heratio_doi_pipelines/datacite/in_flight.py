@@ -20,6 +20,7 @@ that cap.
 from __future__ import annotations
 
 import threading
+from collections import deque
 
 # The longest a thread that let go of a slot waits for the next sender's request to leave. A
 # request is written well under a millisecond after its slot is taken; past this, the sender is
@@ -37,10 +38,12 @@ class InFlightSlots:
         self.handover_wait_s = handover_wait_s
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)  # a slot is free
-        self._written = threading.Condition(self._lock)  # a request left
         self._free = limit
         self._waiting = 0  # senders waiting for a slot
-        self._writes = 0  # requests written so far
+        # One lock per slot handed over, held until the sender that took the slot has written
+        # its request: the thread that let go waits on it alone, so a write wakes one thread.
+        self._handovers: deque[threading.Lock] = deque()
+        self._mine = threading.local()  # the handover the calling sender is to report
 
     def acquire(self) -> None:
         with self._lock:
@@ -51,22 +54,27 @@ class InFlightSlots:
             finally:
                 self._waiting -= 1
             self._free -= 1
+            self._mine.handover = self._handovers.popleft() if self._handovers else None
 
     def written(self) -> None:
         """The caller's request is on the wire."""
-        with self._lock:
-            self._writes += 1
-            self._written.notify_all()
+        handover, self._mine.handover = getattr(self._mine, "handover", None), None
+        if handover is not None:
+            handover.release()
 
     def release(self) -> None:
-        """Let go of a slot; if a sender was waiting for one, return once a request has
+        """Let go of a slot; if a sender was waiting for one, return once its request has
         left (at most ``handover_wait_s`` later)."""
+        self.written()  # if the caller's own request never left, nobody waits for it longer
         with self._lock:
             if self._free >= self.limit:
                 raise ValueError("released more slots than were taken")
             self._free += 1
-            if not self._waiting:
-                return
-            self._freed.notify()
-            mark = self._writes
-            self._written.wait_for(lambda: self._writes > mark, timeout=self.handover_wait_s)
+            handover = None
+            if self._waiting:
+                handover = threading.Lock()
+                handover.acquire()
+                self._handovers.append(handover)
+                self._freed.notify()
+        if handover is not None:
+            handover.acquire(timeout=self.handover_wait_s)

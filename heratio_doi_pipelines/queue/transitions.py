@@ -330,11 +330,20 @@ def _clear_claim() -> dict[str, Any]:
     return {"claimed_by": None, "lease_expires_at": None}
 
 
+# The statement of the commonest outcome, built once (its values come as parameters).
+_COMPLETE = q.update().where(q.c.id == sa.bindparam("item_id"))
+
+
 def complete(conn: sa.Connection, item: ClaimedItem, now: datetime) -> None:
     conn.execute(
-        q.update()
-        .where(q.c.id == item.id)
-        .values(status="completed", last_error=None, completed_at=now, **_clear_claim())
+        _COMPLETE,
+        {
+            "item_id": item.id,
+            "status": "completed",
+            "last_error": None,
+            "completed_at": now,
+            **_clear_claim(),
+        },
     )
 
 

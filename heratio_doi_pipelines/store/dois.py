@@ -86,17 +86,16 @@ def write_log(
     now: datetime,
 ) -> None:
     conn.execute(
-        ahg_doi_log.insert().values(
-            **_log_row(
-                doi_id=doi_id,
-                information_object_id=information_object_id,
-                action=action,
-                status_before=status_before,
-                status_after=status_after,
-                details=details,
-                now=now,
-            )
-        )
+        ahg_doi_log.insert(),
+        _log_row(
+            doi_id=doi_id,
+            information_object_id=information_object_id,
+            action=action,
+            status_before=status_before,
+            status_after=status_after,
+            details=details,
+            now=now,
+        ),
     )
 
 
@@ -261,8 +260,13 @@ def confirm_from_datacite(conn: sa.Connection, row: Any, found: Any, now: dateti
     )
 
 
+# One statement for every update: its SET clause comes from the parameters' keys, so each
+# call skips building and cache-keying a statement around the values (large JSON ones included).
+_UPDATE_DOI = ahg_doi.update().where(ahg_doi.c.id == sa.bindparam("row_id"))
+
+
 def update_doi(conn: sa.Connection, doi_id: int, **values: Any) -> None:
-    conn.execute(ahg_doi.update().where(ahg_doi.c.id == doi_id).values(**values))
+    conn.execute(_UPDATE_DOI, {**values, "row_id": doi_id})
 
 
 def record_ids_with_doi(engine: sa.Engine, states: tuple[str, ...] = LIVE_STATES) -> list[int]:

@@ -60,23 +60,25 @@ def test_letting_go_with_nobody_waiting_returns_at_once() -> None:
 def test_a_slot_let_go_to_a_waiting_sender_returns_once_its_request_left() -> None:
     slots = InFlightSlots(1, handover_wait_s=3600)
     slots.acquire()
-    taken = threading.Event()
+    taken, write = threading.Event(), threading.Event()
 
     def sender() -> None:
         slots.acquire()
         taken.set()
+        write.wait(JOIN_S)
+        slots.written()
 
     waiting = _in_thread(sender)
     while not slots._waiting:  # the sender waits for the slot
         time.sleep(0.001)
     releaser = _in_thread(slots.release)
     assert taken.wait(JOIN_S)
-    waiting.join(JOIN_S)
     releaser.join(0.2)
     assert releaser.is_alive(), "returned before the next request left"
-    slots.written()
+    write.set()
     releaser.join(JOIN_S)
-    assert not releaser.is_alive()
+    waiting.join(JOIN_S)
+    assert not releaser.is_alive() and not waiting.is_alive()
 
 
 def test_a_sender_that_never_writes_holds_the_one_letting_go_only_for_the_cap() -> None:
@@ -91,6 +93,31 @@ def test_a_sender_that_never_writes_holds_the_one_letting_go_only_for_the_cap() 
     assert not releaser.is_alive() and not waiting.is_alive()
 
 
+def test_a_sender_that_gives_its_slot_back_unwritten_frees_the_one_letting_go() -> None:
+    slots = InFlightSlots(1, handover_wait_s=3600)
+    slots.acquire()
+    taken, give_back = threading.Event(), threading.Event()
+
+    def sender() -> None:
+        slots.acquire()
+        taken.set()
+        give_back.wait(JOIN_S)
+        slots.release()  # its request failed before it left
+
+    waiting = _in_thread(sender)
+    while not slots._waiting:
+        time.sleep(0.001)
+    releaser = _in_thread(slots.release)
+    assert taken.wait(JOIN_S)
+    releaser.join(0.2)
+    assert releaser.is_alive()
+    give_back.set()
+    releaser.join(JOIN_S)
+    waiting.join(JOIN_S)
+    assert not releaser.is_alive() and not waiting.is_alive()
+    assert slots._free == 1
+
+
 def test_letting_go_of_more_slots_than_taken_is_an_error() -> None:
     slots = InFlightSlots(2)
     with pytest.raises(ValueError, match="more slots than were taken"):
@@ -100,17 +127,16 @@ def test_letting_go_of_more_slots_than_taken_is_an_error() -> None:
 
 
 class RecordingSlots(InFlightSlots):
-    """Records where each write was reported from."""
+    """Counts the writes reported by the connection that made them."""
 
     def __init__(self) -> None:
         super().__init__(1)
-        self.reported_by_connection: list[bool] = []
+        self.reported_by_connection = 0
 
     def written(self) -> None:
         stack = traceback.extract_stack()
-        self.reported_by_connection.append(
-            any(f.name == "request" and f.filename.endswith("client.py") for f in stack)
-        )
+        if any(f.name == "request" and f.filename.endswith("client.py") for f in stack):
+            self.reported_by_connection += 1
         super().written()
 
 
@@ -140,7 +166,7 @@ def test_the_client_reports_each_request_from_its_connection_once_written(
     finally:
         client.close()
     # once per request, from the connection that wrote it (before DataCite answered)
-    assert slots.reported_by_connection == [True, True]
+    assert slots.reported_by_connection == 2
     assert slots._free == 1
 
 
@@ -153,5 +179,5 @@ def test_a_request_that_never_left_still_reports_so_nobody_waits_on_it() -> None
             client.get_doi("10.5072/slots-2")
     finally:
         client.close()
-    assert slots.reported_by_connection == [False]
+    assert slots.reported_by_connection == 0
     assert slots._free == 1
