@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import random
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import urllib3.connectionpool
 from requests.adapters import HTTPAdapter
 
 from heratio_doi_pipelines import __version__
+from heratio_doi_pipelines.datacite import in_flight
 from heratio_doi_pipelines.datacite.errors import (
     AuthenticationError,
     DataCiteError,
@@ -251,8 +251,7 @@ class DataCiteClient:
         taken while waiting for a slot would leave late), then the send."""
         slot = self.in_flight
         if slot is not None:
-            slot.acquire()
-            _sending.slots = slot  # the connection reports the write to it
+            slot.acquire()  # the connection reports the write (``_ReportsWrites``)
         try:
             self.rate_limiter.acquire()
             self.requests_sent += 1
@@ -273,19 +272,7 @@ class DataCiteClient:
                 ) from exc
         finally:
             if slot is not None:
-                _sending.slots = None  # the connection did not report: the request never left
                 slot.release()
-
-
-# The in-flight slots of the request this thread is sending, until its connection has written it.
-_sending = threading.local()
-
-
-def _report_written() -> None:
-    slots = getattr(_sending, "slots", None)
-    if slots is not None:
-        _sending.slots = None
-        slots.written()
 
 
 class _ReportsWrites:
@@ -293,7 +280,7 @@ class _ReportsWrites:
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         super().request(*args, **kwargs)  # type: ignore[misc]
-        _report_written()
+        in_flight.request_written()
 
 
 class _ReportingHTTPConnection(_ReportsWrites, urllib3.connection.HTTPConnection):

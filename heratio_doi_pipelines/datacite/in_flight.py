@@ -27,6 +27,19 @@ from collections import deque
 # waiting for something else (its start in the rate budget) and the outcome need not wait.
 HANDOVER_WAIT_S = 0.02
 
+# The handover the calling thread owes: the lock the thread that let go of its slot waits on
+# until this thread's request is written (None: nobody waits for it).
+_owed = threading.local()
+
+
+def request_written() -> None:
+    """The calling thread's request is on the wire (the DataCite client's connections call
+    this once per request written)."""
+    handover = getattr(_owed, "handover", None)
+    if handover is not None:
+        _owed.handover = None
+        handover.release()
+
 
 class InFlightSlots:
     """At most ``limit`` requests in flight; a slot let go goes to the next sender first."""
@@ -43,7 +56,6 @@ class InFlightSlots:
         # One lock per slot handed over, held until the sender that took the slot has written
         # its request: the thread that let go waits on it alone, so a write wakes one thread.
         self._handovers: deque[threading.Lock] = deque()
-        self._mine = threading.local()  # the handover the calling sender is to report
 
     def acquire(self) -> None:
         with self._lock:
@@ -54,18 +66,12 @@ class InFlightSlots:
             finally:
                 self._waiting -= 1
             self._free -= 1
-            self._mine.handover = self._handovers.popleft() if self._handovers else None
-
-    def written(self) -> None:
-        """The caller's request is on the wire."""
-        handover, self._mine.handover = getattr(self._mine, "handover", None), None
-        if handover is not None:
-            handover.release()
+            _owed.handover = self._handovers.popleft() if self._handovers else None
 
     def release(self) -> None:
         """Let go of a slot; if a sender was waiting for one, return once its request has
         left (at most ``handover_wait_s`` later)."""
-        self.written()  # if the caller's own request never left, nobody waits for it longer
+        request_written()  # if the caller's own request never left, nobody waits for it longer
         with self._lock:
             if self._free >= self.limit:
                 raise ValueError("released more slots than were taken")

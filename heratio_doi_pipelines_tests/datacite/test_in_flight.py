@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from heratio_doi_pipelines.datacite import in_flight
 from heratio_doi_pipelines.datacite.client import DataCiteClient
 from heratio_doi_pipelines.datacite.errors import TransientError
-from heratio_doi_pipelines.datacite.in_flight import InFlightSlots
+from heratio_doi_pipelines.datacite.in_flight import InFlightSlots, request_written
 from heratio_doi_pipelines.devtools.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 
 PASSWORD = "in-flight-test-password"
@@ -35,7 +36,7 @@ def test_never_more_holders_than_the_limit() -> None:
             with lock:
                 holding[0] += 1
                 peak[0] = max(peak[0], holding[0])
-            slots.written()
+            request_written()
             time.sleep(0.0005)
             with lock:
                 holding[0] -= 1
@@ -66,7 +67,7 @@ def test_a_slot_let_go_to_a_waiting_sender_returns_once_its_request_left() -> No
         slots.acquire()
         taken.set()
         write.wait(JOIN_S)
-        slots.written()
+        request_written()
 
     waiting = _in_thread(sender)
     while not slots._waiting:  # the sender waits for the slot
@@ -126,18 +127,24 @@ def test_letting_go_of_more_slots_than_taken_is_an_error() -> None:
         InFlightSlots(0)
 
 
-class RecordingSlots(InFlightSlots):
+class ConnectionReports:
     """Counts the writes reported by the connection that made them."""
 
     def __init__(self) -> None:
-        super().__init__(1)
-        self.reported_by_connection = 0
+        self.count = 0
 
-    def written(self) -> None:
+    def __call__(self) -> None:
         stack = traceback.extract_stack()
         if any(f.name == "request" and f.filename.endswith("client.py") for f in stack):
-            self.reported_by_connection += 1
-        super().written()
+            self.count += 1
+        request_written()
+
+
+@pytest.fixture
+def reports(monkeypatch: pytest.MonkeyPatch) -> ConnectionReports:
+    recorder = ConnectionReports()
+    monkeypatch.setattr(in_flight, "request_written", recorder)
+    return recorder
 
 
 @pytest.fixture(scope="module")
@@ -147,10 +154,10 @@ def emulator() -> Iterator[EmulatorHandle]:
 
 
 def test_the_client_reports_each_request_from_its_connection_once_written(
-    emulator: EmulatorHandle,
+    emulator: EmulatorHandle, reports: ConnectionReports
 ) -> None:
     client = DataCiteClient(emulator.url, "REPO.SLOTS", PASSWORD, read_timeout_s=5.0)
-    slots = RecordingSlots()
+    slots = InFlightSlots(1)
     client.in_flight = slots
     try:
         attributes = {
@@ -166,18 +173,20 @@ def test_the_client_reports_each_request_from_its_connection_once_written(
     finally:
         client.close()
     # once per request, from the connection that wrote it (before DataCite answered)
-    assert slots.reported_by_connection == 2
+    assert reports.count == 2
     assert slots._free == 1
 
 
-def test_a_request_that_never_left_still_reports_so_nobody_waits_on_it() -> None:
+def test_a_request_that_never_left_still_reports_so_nobody_waits_on_it(
+    reports: ConnectionReports,
+) -> None:
     client = DataCiteClient("http://127.0.0.1:9", "REPO.SLOTS", PASSWORD, connect_timeout_s=1.0)
-    slots = RecordingSlots()
+    slots = InFlightSlots(1)
     client.in_flight = slots
     try:
         with pytest.raises(TransientError):
             client.get_doi("10.5072/slots-2")
     finally:
         client.close()
-    assert slots.reported_by_connection == 0
+    assert reports.count == 0
     assert slots._free == 1
